@@ -1,0 +1,35 @@
+"""Domain objects: plain dataclasses, no I/O, importing nothing else of cordon's.
+
+Everything else in cordon depends inward on this package.
+"""
+
+from cordon.domain.accounts import Account, AccountStatus
+from cordon.domain.actions import Action, ActionKind
+from cordon.domain.cases import Case, CaseState
+from cordon.domain.events import EventName, ModerationEvent
+from cordon.domain.evidence import Evidence, Span
+from cordon.domain.interactions import Interaction, InteractionKind
+from cordon.domain.posts import Post
+from cordon.domain.reports import Report
+from cordon.domain.risk import AccountRisk
+from cordon.domain.subjects import SubjectKind, SubjectRef
+
+__all__ = [
+    "Account",
+    "AccountRisk",
+    "AccountStatus",
+    "Action",
+    "ActionKind",
+    "Case",
+    "CaseState",
+    "EventName",
+    "Evidence",
+    "Interaction",
+    "InteractionKind",
+    "ModerationEvent",
+    "Post",
+    "Report",
+    "Span",
+    "SubjectKind",
+    "SubjectRef",
+]

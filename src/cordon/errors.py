@@ -1,0 +1,37 @@
+"""One exception hierarchy. The CLI prints a CordonError as one line and exits 2."""
+
+from __future__ import annotations
+
+
+class CordonError(Exception):
+    """A user-facing error: bad input, bad configuration, a missing file."""
+
+
+class ConfigError(CordonError):
+    pass
+
+
+class InputError(CordonError):
+    """A whole input cannot be read (unknown format, missing file). Single bad records are
+    quarantined instead, with a RecordError."""
+
+
+class RecordError(CordonError):
+    """One record is bad. Ingest quarantines it with this reason and goes on."""
+
+    def __init__(self, reason: str, field: str | None = None) -> None:
+        self.reason = reason
+        self.field = field
+        super().__init__(f"{field}: {reason}" if field else reason)
+
+
+class StoreError(CordonError):
+    pass
+
+
+class AppendOnlyViolation(StoreError):
+    """Something tried to change or remove a moderation event."""
+
+
+class PolicyError(CordonError):
+    pass
