@@ -1,0 +1,115 @@
+"""The SQLAlchemy tables behind the store. Alembic migrations create them; this module is
+their single description, used by the migrations' autogenerate check and by the queries."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# Times are UTC. Lists (urls, mentions, hashtags) are JSON arrays in Text, the same on both
+# backends; nothing queries inside them.
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("platform", String(32), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("handle", Text, nullable=False),
+    Column("display_name", Text, nullable=False, default=""),
+    Column("bio", Text, nullable=False, default=""),
+    Column("location", Text, nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True)),
+    Column("followers_count", Integer),
+    Column("following_count", Integer),
+    Column("posts_count", Integer),
+    Column("avatar_hash", String(128)),
+    Column("status", String(16), nullable=False, default="active"),
+    # A hash of the profile fields, so a re-ingest of the same data writes nothing.
+    Column("digest", String(32), nullable=False),
+    Index("ix_accounts_handle", "handle"),
+)
+
+posts = Table(
+    "posts",
+    metadata,
+    Column("platform", String(32), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("author_id", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True)),
+    Column("lang", String(16)),
+    Column("urls", Text, nullable=False, default="[]"),
+    Column("media_hashes", Text, nullable=False, default="[]"),
+    Column("reply_to_id", String(64)),
+    Column("repost_of_id", String(64)),
+    Column("quote_of_id", String(64)),
+    Column("mentions", Text, nullable=False, default="[]"),
+    Column("hashtags", Text, nullable=False, default="[]"),
+    Index("ix_posts_author", "platform", "author_id"),
+)
+
+interactions = Table(
+    "interactions",
+    metadata,
+    Column("platform", String(32), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("source_id", String(64), primary_key=True),
+    Column("target_id", String(64), primary_key=True),
+    # '' for follows: NULLs are distinct in a primary key, '' makes re-ingest idempotent.
+    Column("post_id", String(64), primary_key=True, default=""),
+    Column("created_at", DateTime(timezone=True)),
+    Column("weight", Float, nullable=False, default=1.0),
+    Index("ix_interactions_target", "platform", "target_id"),
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("platform", String(32), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("reporter_id", String(64), nullable=False),
+    Column("subject_kind", String(16), nullable=False),
+    Column("subject_id", String(64), nullable=False),
+    Column("reason", String(64), nullable=False),
+    Column("text", Text, nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True)),
+    Index("ix_reports_subject", "platform", "subject_kind", "subject_id"),
+)
+
+account_risk = Table(
+    "account_risk",
+    metadata,
+    Column("platform", String(32), primary_key=True),
+    Column("account_id", String(64), primary_key=True),
+    Column("score", Float, nullable=False),
+    Column("components", Text, nullable=False),
+    Column("evidence", Text, nullable=False),
+    Index("ix_account_risk_score", "score"),
+)
+
+# Append-only: triggers in the migration refuse UPDATE and DELETE.
+moderation_events = Table(
+    "moderation_events",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("name", String(32), nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("case_id", String(64)),
+    Column("reason", Text, nullable=False, default=""),
+    Column("payload", Text, nullable=False, default="{}"),
+    Index("ix_events_subject", "subject"),
+    Index("ix_events_case", "case_id"),
+)
