@@ -1,0 +1,232 @@
+"""The `cordon` command. Thin: each command parses its options and calls the library.
+Every analysis command also runs straight on input files, with a throwaway store."""
+
+from __future__ import annotations
+
+import csv
+import sys
+import tempfile
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Iterator
+
+import typer
+from rich.console import Console
+
+from cordon.config import get_settings
+from cordon.errors import CordonError
+
+app = typer.Typer(
+    name="cordon",
+    help="Find, review and cut off a violent extremist network.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+policy_app = typer.Typer(help="Check policies.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def main() -> None:
+    try:
+        app()
+    except CordonError as exc:
+        err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        raise SystemExit(2) from None
+
+
+@contextmanager
+def _store(url: str | None):
+    from cordon.store import open_store
+
+    store = open_store(url or get_settings().store_url)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@contextmanager
+def _throwaway_store() -> Iterator:
+    from cordon.store import open_store
+
+    with tempfile.TemporaryDirectory(prefix="cordon-") as tmp:
+        store = open_store(f"sqlite:///{Path(tmp) / 'throwaway.sqlite'}")
+        try:
+            yield store, Path(tmp)
+        finally:
+            store.close()
+
+
+def _ingest(paths: list[str], store, quarantine: Path | None, fmt: str | None = None):
+    from cordon.ingest.pipeline import ingest_files
+    from cordon.ingest.progress import read_with_progress
+
+    settings = get_settings()
+    return ingest_files(
+        paths, store, quarantine=quarantine, batch_size=settings.ingest_batch_size,
+        opener=lambda p: read_with_progress(p, err, fmt=fmt),
+    )
+
+
+def _print_ingest(stats) -> None:
+    for line in stats.first_errors:
+        err.print(f"quarantined {line}", highlight=False, markup=False)
+    if stats.quarantined > len(stats.first_errors):
+        err.print(f"... and {stats.quarantined - len(stats.first_errors)} more", highlight=False)
+    where = f" (see {stats.quarantine_path})" if stats.quarantine_path else ""
+    err.print(
+        f"read {stats.read}, stored {stats.stored}, duplicate {stats.duplicate}, "
+        f"quarantined {stats.quarantined}{where}",
+        highlight=False, markup=False,
+    )
+
+
+@app.command()
+def ingest(
+    inputs: Annotated[list[str], typer.Argument(help="Files to ingest (JSONL, .gz, or - for stdin).")],
+    fmt: Annotated[str | None, typer.Option("--format", help="twarc2, mastodon or native; detected when omitted.")] = None,
+    quarantine: Annotated[Path | None, typer.Option(help="Where bad records go; default DATA_DIR/quarantine.jsonl.")] = None,
+    store_url: Annotated[str | None, typer.Option("--store", help="Store URL; default from CORDON_DATABASE_URL.")] = None,
+) -> None:
+    """Ingest accounts, posts, interactions and reports into the store. Idempotent."""
+    quarantine = quarantine or get_settings().data_dir / "quarantine.jsonl"
+    with _store(store_url) as store:
+        _print_ingest(_ingest(inputs, store, quarantine, fmt))
+
+
+class Level(StrEnum):
+    post = "post"
+    account = "account"
+
+
+@app.command()
+def score(
+    inputs: Annotated[list[str], typer.Argument(help="Files to score (any ingest format, - for stdin).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="CSV to write.")],
+    level: Annotated[Level, typer.Option(help="One row per post or per account.")] = Level.post,
+    quarantine: Annotated[Path | None, typer.Option(help="Where bad records go; default beside OUTPUT.")] = None,
+) -> None:
+    """Score posts or accounts straight from files, with a throwaway store.
+
+    post: post_id,account_id,threat,extremism.
+    account: account_id,username,extremism,threat,posts,risk,evidence."""
+    from cordon.flow import report_counts, score_accounts
+    from cordon.risk.fusion import fuse
+
+    quarantine = quarantine or output.with_suffix(".quarantine.jsonl")
+    with _throwaway_store() as (store, _tmp):
+        _print_ingest(_ingest(inputs, store, quarantine))
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with output.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            if level is Level.post:
+                writer.writerow(["post_id", "account_id", "threat", "extremism"])
+                for _, posts in score_accounts(store):
+                    for s in posts:
+                        writer.writerow([s.post.id, s.post.author_id, s.threat.value, s.extremism.value])
+            else:
+                reports = report_counts(store)
+                writer.writerow(["account_id", "username", "extremism", "threat", "posts", "risk", "evidence"])
+                for a, _ in score_accounts(store):
+                    risk = fuse(a, reports.get(a.account, 0))
+                    summary = "; ".join(e.summary for e in a.evidence[:3])
+                    writer.writerow([a.account.id, a.username, a.extremism, a.threat, a.posts, risk.score, summary])
+    err.print(f"wrote {output}", highlight=False, markup=False)
+
+
+@app.command()
+def assess(
+    policy: Annotated[Path | None, typer.Option(help="Policy YAML; default: the built-in policy.")] = None,
+    store_url: Annotated[str | None, typer.Option("--store", help="Store URL.")] = None,
+) -> None:
+    """Score every account in the store, save its risk, and apply the policy."""
+    from cordon.enforce import Executor
+    from cordon.enforce.actuators import InternalActuator
+    from cordon.flow import apply_policy, assess as assess_store
+    from cordon.policy import default_policy, load_policy
+
+    rules = load_policy(policy) if policy else default_policy()
+    with _store(store_url) as store:
+        risks = assess_store(store)
+        outcome = apply_policy(store, rules, risks, Executor(store, [InternalActuator(store)]))
+    opened = ", ".join(f"{q}: {n}" for q, n in outcome.cases_opened.most_common()) or "none"
+    out.print(f"scored {len(risks)} accounts; cases opened ({opened}); suspended {outcome.suspended}; "
+              f"reports logged {outcome.reports_logged}", highlight=False)
+
+
+@app.command()
+def queue(
+    name: Annotated[str | None, typer.Option("--queue", help="Only this queue.")] = None,
+    limit: Annotated[int, typer.Option(help="How many cases to show.")] = 20,
+    store_url: Annotated[str | None, typer.Option("--store", help="Store URL.")] = None,
+) -> None:
+    """The review queue, most urgent first, with the evidence behind each case."""
+    from cordon.views import print_queue
+
+    with _store(store_url) as store:
+        print_queue(store, out, queue=name, limit=limit)
+
+
+@app.command()
+def report(
+    output: Annotated[Path, typer.Option("-o", "--output", help="HTML file to write.")] = Path("cordon-report.html"),
+    csv_path: Annotated[Path | None, typer.Option("--csv", help="Also write the figures as CSV.")] = None,
+    store_url: Annotated[str | None, typer.Option("--store", help="Store URL.")] = None,
+) -> None:
+    """Write the transparency report (HTML with charts, optionally CSV)."""
+    from cordon.reports import build_report
+    from cordon.reports.html import write_report
+
+    with _store(store_url) as store:
+        write_report(build_report(store), output, csv_path)
+    out.print(f"wrote {output}", highlight=False)
+
+
+@app.command()
+def demo(
+    accounts: Annotated[int, typer.Option(help="Accounts in the generated platform.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Scenario seed; the same seed gives the same platform.")] = 7,
+    workdir: Annotated[Path | None, typer.Option(help="Where the scenario and report go; default DATA_DIR/demo.")] = None,
+    store_url: Annotated[str | None, typer.Option("--store", help="Store URL; default from the settings.")] = None,
+) -> None:
+    """Generate a platform modelled on the 2015 campaign, then ingest, score, queue, enforce
+    and report on it, and compare the result with the ground truth."""
+    from cordon.demo import run_demo
+
+    settings = get_settings()
+    run_demo(
+        accounts=accounts, seed=seed, workdir=workdir or settings.data_dir / "demo",
+        store_url=store_url or settings.store_url, console=out,
+    )
+
+
+@app.command("generate")
+def generate_scenario(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Directory to write into.")],
+    accounts: Annotated[int, typer.Option(help="Accounts in the platform.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Seed; the same seed gives byte-identical files.")] = 7,
+    fmt: Annotated[str, typer.Option("--format", help="native or twarc2.")] = "native",
+) -> None:
+    """Write a synthetic platform snapshot and its ground truth (in a separate file)."""
+    from cordon.scenario import ScenarioConfig, generate, write_scenario
+
+    files = write_scenario(generate(ScenarioConfig(seed=seed, accounts=accounts)), output, fmt=fmt)
+    out.print(f"wrote {files}", highlight=False)
+
+
+@policy_app.command("check")
+def policy_check(path: Annotated[Path, typer.Argument(help="Policy YAML file.")]) -> None:
+    """Validate a policy; every error is printed with file:line and a hint."""
+    from cordon.policy import load_policy
+
+    policy = load_policy(path)
+    out.print(f"{path}: ok, {len(policy.rules)} rules", highlight=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,150 @@
+"""The pipeline after ingest, as plain function calls on domain objects:
+store → signals → risk → policy → cases and enforcement. `cordon demo` and the CLI call these."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from itertools import groupby
+
+from cordon.cases import fold_cases
+from cordon.cases.queue import WAITING
+from cordon.domain import (
+    AccountRisk,
+    Action,
+    ActionKind,
+    EventName,
+    ModerationEvent,
+    SubjectKind,
+    SubjectRef,
+)
+from cordon.enforce import Executor
+from cordon.policy import OpenCase, Policy, Suspend, evaluate
+from cordon.risk.fusion import fuse
+from cordon.signals.accounts import AccountScores, PostScores, TextScorer
+from cordon.store import Store
+
+Clock = Callable[[], datetime]
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def report_counts(store: Store) -> Counter[SubjectRef]:
+    """Reports per account. A report on a post counts against the post's author."""
+    counts: Counter[SubjectRef] = Counter()
+    reported_posts: Counter[tuple[str, str]] = Counter()
+    for report in store.reports():
+        if report.subject.kind is SubjectKind.ACCOUNT:
+            counts[report.subject] += 1
+        else:
+            reported_posts[(report.subject.platform, report.subject.id)] += 1
+    if reported_posts:
+        for post in store.posts():
+            n = reported_posts.get((post.platform, post.id))
+            if n:
+                counts[post.author_ref] += n
+    return counts
+
+
+def score_accounts(store: Store, scorer: TextScorer | None = None) -> Iterator[tuple[AccountScores, list[PostScores]]]:
+    """Every account's text scores, with its scored posts. Accounts without posts are scored
+    on their profile alone."""
+    scorer = scorer or TextScorer()
+    profiles = {a.ref: a for a in store.accounts()}
+    seen: set[SubjectRef] = set()
+    for ref, group in groupby(store.posts(), key=lambda p: p.author_ref):
+        scored = list(scorer.score_posts(group))
+        seen.add(ref)
+        yield scorer.score_account(profiles.get(ref), ref, scored), scored
+    for ref, account in profiles.items():
+        if ref not in seen:
+            yield scorer.score_account(account, ref, []), []
+
+
+def assess(store: Store, scorer: TextScorer | None = None) -> list[AccountRisk]:
+    """Score and fuse every account's risk, and save it. Returns the risks, highest first."""
+    reports = report_counts(store)
+    risks = [fuse(scores, reports.get(scores.account, 0)) for scores, _ in score_accounts(store, scorer)]
+    store.save_risks(risks)
+    return sorted(risks, key=lambda r: -r.score)
+
+
+@dataclass
+class PolicyOutcome:
+    cases_opened: Counter[str] = field(default_factory=Counter)
+    suspended: int = 0
+    reports_logged: int = 0
+    already_handled: int = 0
+
+
+def log_reports(store: Store, clock: Clock = _now) -> int:
+    """Turn ingested user reports into REPORT_RECEIVED events, once each."""
+    logged = {e.payload.get("report_id") for e in store.events() if e.name is EventName.REPORT_RECEIVED}
+    events = [
+        ModerationEvent(
+            name=EventName.REPORT_RECEIVED, actor=f"reporter:{r.reporter_id}",
+            created=r.created_at or clock(), subject=r.subject, reason=r.reason,
+            payload={"report_id": r.id, "text": r.text[:2000]},
+        )
+        for r in store.reports()
+        if r.id not in logged
+    ]
+    store.append_events(events)
+    return len(events)
+
+
+def apply_policy(
+    store: Store, policy: Policy, risks: list[AccountRisk], executor: Executor, clock: Clock = _now
+) -> PolicyOutcome:
+    """Carry out the policy's effects. Idempotent: a subject with a waiting case gets no second
+    one, and an account already suspended is not suspended again."""
+    outcome = PolicyOutcome(reports_logged=log_reports(store, clock))
+    reports = report_counts(store)
+    waiting = {c.subject for c in fold_cases(store.events()).values() if c.state in WAITING}
+    new_events: list[ModerationEvent] = []
+    for risk in risks:
+        decisions = evaluate(policy, risk, reports.get(risk.account, 0))
+        if not decisions:
+            continue
+        case_id: str | None = None
+        opening = next((d for d in decisions if isinstance(d.effect, OpenCase)), None)
+        if opening is not None and risk.account not in waiting:
+            case_id = uuid.uuid4().hex[:16]
+            waiting.add(risk.account)
+            effect = opening.effect
+            new_events.append(
+                ModerationEvent(
+                    name=EventName.CASE_OPENED, actor=f"policy:{opening.rule.id}", created=clock(),
+                    subject=risk.account, case_id=case_id, reason=opening.rule.description,
+                    payload={
+                        "queue": effect.queue,
+                        "priority": round(effect.priority + risk.score, 4),
+                        "policy_clause": opening.rule.id,
+                        "risk": risk.score,
+                        "source": "reports" if _only_reports(opening.rule) else "detection",
+                    },
+                )
+            )
+            outcome.cases_opened[effect.queue] += 1
+        elif opening is not None:
+            outcome.already_handled += 1
+        suspend = next((d for d in decisions if isinstance(d.effect, Suspend)), None)
+        if suspend is not None:
+            store.append_events(new_events)
+            new_events = []
+            done = executor.execute(
+                Action(ActionKind.SUSPEND, risk.account, f"policy:{suspend.rule.id}",
+                       suspend.rule.description, case_id, suspend.rule.id)
+            )
+            outcome.suspended += done is not None
+    store.append_events(new_events)
+    return outcome
+
+
+def _only_reports(rule) -> bool:
+    return all(c.fact == "reports" for c in rule.when)

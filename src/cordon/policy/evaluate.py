@@ -1,0 +1,34 @@
+"""Evaluate a policy against one account's facts. Pure: effects are returned, not applied."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cordon.domain import AccountRisk
+from cordon.policy.model import Effect, Policy, Rule
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    rule: Rule
+    effect: Effect
+
+
+def facts_of(risk: AccountRisk, reports: int) -> dict[str, float]:
+    return {
+        "risk": risk.score,
+        "threat": risk.components.get("threat", 0.0),
+        "extremism": risk.components.get("extremism", 0.0),
+        "reports": float(reports),
+    }
+
+
+def evaluate(policy: Policy, risk: AccountRisk, reports: int = 0) -> list[Decision]:
+    """Every effect of every rule whose conditions all hold, in rule order."""
+    facts = facts_of(risk, reports)
+    return [
+        Decision(rule, effect)
+        for rule in policy.rules
+        if all(c.holds(facts[c.fact]) for c in rule.when)
+        for effect in rule.then
+    ]

@@ -1,0 +1,51 @@
+"""A policy as plain data: rules of conditions and effects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# What a condition may look at: the fused risk, its components, and the report count.
+FACTS = ("risk", "threat", "extremism", "reports")
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    fact: str
+    at_least: float | None = None
+    below: float | None = None
+
+    def holds(self, value: float) -> bool:
+        if self.at_least is not None and value < self.at_least:
+            return False
+        return not (self.below is not None and value >= self.below)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCase:
+    queue: str
+    # Added to the risk when ordering the queue, so threats go before everything else.
+    priority: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Suspend:
+    """Automatic suspension: allowed only behind high-precision conditions (see load.py)."""
+
+
+Effect = OpenCase | Suspend
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    when: tuple[Condition, ...]
+    then: tuple[Effect, ...]
+    description: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    name: str
+    rules: tuple[Rule, ...]
+    source: str = ""

@@ -1,0 +1,1 @@
+"""Text signals: violent threats and extremist support."""

@@ -1,0 +1,89 @@
+"""The transparent lexicon baseline for violent threats and extremist support.
+
+Honestly simple: weighted patterns (lexicon.yaml) over normalised text, combined by noisy-OR
+and damped by reporting and counter-speech cues. Every point of score has a span behind it.
+A trained model replaces it (issue: text signals); the interface stays.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from cordon.domain import Evidence, Span, SubjectRef
+from cordon.signals.base import Score, TextSignal
+from cordon.signals.text.normalize import normalize
+
+
+@dataclass(frozen=True, slots=True)
+class _Pattern:
+    label: str
+    weight: float
+    regex: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Lexicon:
+    patterns: tuple[_Pattern, ...]
+    dampers: tuple[_Pattern, ...]
+
+
+@cache
+def _load(category: str) -> _Lexicon:
+    spec = yaml.safe_load(resources.files(__package__).joinpath("lexicon.yaml").read_text("utf-8"))
+    entry = spec[category]
+    patterns = tuple(_Pattern(p["label"], p["weight"], re.compile(p["pattern"])) for p in entry["patterns"])
+    dampers = tuple(_Pattern(d["label"], d["factor"], re.compile(d["pattern"])) for d in entry["dampers"])
+    return _Lexicon(patterns, dampers)
+
+
+class LexiconSignal(TextSignal):
+    category: str
+
+    def score(self, text: str, subject: SubjectRef) -> Score:
+        lexicon = _load(self.category)
+        normalized, origin = normalize(text)
+        spans: list[Span] = []
+        miss = 1.0
+        for p in lexicon.patterns:
+            m = p.regex.search(normalized)
+            if m is None:
+                continue
+            miss *= 1.0 - p.weight
+            spans.append(Span(origin[m.start()], origin[m.end() - 1] + 1, p.label))
+        if not spans:
+            return Score(0.0)
+        damping = [d for d in lexicon.dampers if d.regex.search(normalized)]
+        value = 1.0 - miss
+        for d in damping:
+            value *= d.weight
+        labels = ", ".join(s.label for s in spans)
+        summary = f"{self.category} terms: {labels}"
+        if damping:
+            summary += f" (damped by {', '.join(d.label for d in damping)})"
+        evidence = Evidence(
+            signal=self.name,
+            subject=subject,
+            score=round(value, 4),
+            summary=summary,
+            spans=tuple(spans),
+            detail={"dampers": [d.label for d in damping]},
+        )
+        return Score(round(value, 4), (evidence,))
+
+    def explain(self, evidence: Evidence) -> str:
+        return evidence.summary
+
+
+class ThreatLexicon(LexiconSignal):
+    name = "lexicon.threat"
+    category = "threat"
+
+
+class ExtremismLexicon(LexiconSignal):
+    name = "lexicon.extremism"
+    category = "extremism"

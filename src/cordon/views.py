@@ -1,0 +1,34 @@
+"""Terminal views of review state, shared by `cordon queue` and `cordon demo`."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from cordon.cases import fold_cases, review_queue
+from cordon.domain import Case
+from cordon.store import Store
+
+
+def queue_rows(store: Store, queue: str | None = None, limit: int = 20) -> list[tuple[Case, str, str]]:
+    """(case, username, evidence summary) for the top of the queue."""
+    cases = review_queue(fold_cases(store.events()).values(), queue)[:limit]
+    risks = {r.account: r for r in store.risks()} if cases else {}
+    rows = []
+    for case in cases:
+        account = store.get_account(case.subject)
+        risk = risks.get(case.subject)
+        evidence = "; ".join(e.summary for e in risk.evidence[:2]) if risk else ""
+        rows.append((case, account.handle if account else "?", evidence))
+    return rows
+
+
+def print_queue(store: Store, console: Console, *, queue: str | None = None, limit: int = 20) -> None:
+    table = Table(title="Review queue", show_lines=False)
+    for column in ("priority", "queue", "account", "state", "why"):
+        table.add_column(column, overflow="fold")
+    for case, handle, evidence in queue_rows(store, queue, limit):
+        # Handles and evidence come from hostile accounts: never interpret them as markup.
+        table.add_row(f"{case.priority:.3f}", case.queue, escape("@" + handle), case.state.value, escape(evidence))
+    console.print(table)
