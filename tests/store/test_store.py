@@ -79,8 +79,12 @@ def test_status_changes_only_through_the_store_and_only_for_known_accounts(store
     ref = SubjectRef.account("twitter", "1")
     store.set_account_status(ref, AccountStatus.SUSPENDED)
     assert store.get_account(ref).status is AccountStatus.SUSPENDED
-    # A later ingest of the same profile as it was does not resurrect it silently: it is a change.
-    assert store.upsert_accounts([account(1)]).changed == 1
+    # Platforms seldom report suspension: a re-ingested 'active' profile does not undo it.
+    assert store.upsert_accounts([account(1)]) == WriteResult(unchanged=1)
+    assert store.get_account(ref).status is AccountStatus.SUSPENDED
+    # A status the platform itself reports does win.
+    assert store.upsert_accounts([account(1, status=AccountStatus.RESTRICTED)]).changed == 1
+    assert store.get_account(ref).status is AccountStatus.RESTRICTED
     with pytest.raises(StoreError, match="no such account"):
         store.set_account_status(SubjectRef.account("twitter", "404"), AccountStatus.SUSPENDED)
 

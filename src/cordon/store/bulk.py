@@ -8,7 +8,7 @@ which is several times faster than executemany.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Protocol
 
@@ -30,17 +30,23 @@ class BulkWriter(Protocol):
     def insert_new(self, conn: Connection, table: Table, rows: Sequence[tuple]) -> int:
         """Insert rows whose key is not there yet; return how many were inserted."""
 
-    def update_changed(self, conn: Connection, table: Table, rows: Sequence[tuple], digest: str) -> int:
-        """Overwrite existing rows whose `digest` column differs; return how many changed."""
+    def update_changed(
+        self, conn: Connection, table: Table, rows: Sequence[tuple], changed: str,
+        set_exprs: Mapping[str, str] | None = None,
+    ) -> int:
+        """Overwrite existing rows for which the SQL condition `changed` holds (it may name the
+        table and `excluded`); `set_exprs` replaces the new value of some columns with an SQL
+        expression. Returns how many rows changed."""
 
     def replace(self, conn: Connection, table: Table, rows: Sequence[tuple]) -> None:
         """Insert rows, overwriting any with the same key."""
 
 
-def _columns(table: Table) -> tuple[str, str, str]:
+def _columns(table: Table, set_exprs: Mapping[str, str] | None = None) -> tuple[str, str, str]:
     cols = [c.name for c in table.columns]
     keys = [c.name for c in table.primary_key.columns]
-    updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c not in keys)
+    exprs = set_exprs or {}
+    updates = ", ".join(f"{c} = {exprs.get(c, f'excluded.{c}')}" for c in cols if c not in keys)
     return ", ".join(cols), ", ".join(keys), updates
 
 
@@ -51,12 +57,15 @@ class SqliteBulkWriter:
         sql = f"INSERT INTO {table.name} ({cols}) VALUES ({marks}) ON CONFLICT ({keys}) DO NOTHING"
         return conn.exec_driver_sql(sql, list(rows)).rowcount
 
-    def update_changed(self, conn: Connection, table: Table, rows: Sequence[tuple], digest: str) -> int:
-        cols, keys, updates = _columns(table)
+    def update_changed(
+        self, conn: Connection, table: Table, rows: Sequence[tuple], changed: str,
+        set_exprs: Mapping[str, str] | None = None,
+    ) -> int:
+        cols, keys, updates = _columns(table, set_exprs)
         marks = ", ".join("?" * len(table.columns))
         sql = (
             f"INSERT INTO {table.name} ({cols}) VALUES ({marks}) ON CONFLICT ({keys}) "
-            f"DO UPDATE SET {updates} WHERE {table.name}.{digest} <> excluded.{digest}"
+            f"DO UPDATE SET {updates} WHERE {changed}"
         )
         return conn.exec_driver_sql(sql, list(rows)).rowcount
 
@@ -93,13 +102,15 @@ class PostgresBulkWriter:
         )
         return conn.exec_driver_sql(sql).rowcount
 
-    def update_changed(self, conn: Connection, table: Table, rows: Sequence[tuple], digest: str) -> int:
+    def update_changed(
+        self, conn: Connection, table: Table, rows: Sequence[tuple], changed: str,
+        set_exprs: Mapping[str, str] | None = None,
+    ) -> int:
         stage = self._stage(conn, table, rows)
-        cols, keys, updates = _columns(table)
+        cols, keys, updates = _columns(table, set_exprs)
         sql = (
             f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM {stage} "
-            f"ON CONFLICT ({keys}) DO UPDATE SET {updates} "
-            f"WHERE {table.name}.{digest} <> excluded.{digest}"
+            f"ON CONFLICT ({keys}) DO UPDATE SET {updates} WHERE {changed}"
         )
         return conn.exec_driver_sql(sql).rowcount
 

@@ -36,6 +36,16 @@ from cordon.store.schema import (
 
 _STREAM = {"stream_results": True, "yield_per": 2000}
 
+# Platforms rarely say an account is suspended (Twitter never does), so an ingested 'active'
+# must not undo a status that enforcement set. A non-active status from the platform wins.
+_ACCOUNT_CHANGED = (
+    "accounts.digest <> excluded.digest OR "
+    "(excluded.status <> 'active' AND excluded.status <> accounts.status)"
+)
+_ACCOUNT_STATUS = {
+    "status": "CASE WHEN excluded.status = 'active' THEN accounts.status ELSE excluded.status END"
+}
+
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
@@ -79,7 +89,11 @@ class SqlStore(Store):
         rows = list(latest.values())
         with self._engine.begin() as conn:
             new = self._bulk.insert_new(conn, accounts, rows)
-            changed = self._bulk.update_changed(conn, accounts, rows, "digest") if new < len(rows) else 0
+            changed = (
+                self._bulk.update_changed(conn, accounts, rows, _ACCOUNT_CHANGED, _ACCOUNT_STATUS)
+                if new < len(rows)
+                else 0
+            )
         return WriteResult(new, changed, len(items) - new - changed)
 
     def _insert(self, table: Any, rows: list[tuple]) -> WriteResult:
@@ -97,14 +111,11 @@ class SqlStore(Store):
         return self._insert(reports, [codec.report_row(r) for r in items])
 
     def _set_account_status(self, ref: SubjectRef, status: AccountStatus) -> None:
-        account = self._get_account(ref)
-        assert account is not None  # checked by the public method
-        changed = replace(account, status=status)
         with self._engine.begin() as conn:
             conn.execute(
                 accounts.update()
                 .where(accounts.c.platform == ref.platform, accounts.c.id == ref.id)
-                .values(status=status.value, digest=codec.account_digest(changed))
+                .values(status=status.value)
             )
 
     def _save_risks(self, items: list[AccountRisk]) -> int:

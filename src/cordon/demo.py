@@ -1,0 +1,155 @@
+"""`cordon demo`: the whole pipeline on a generated platform, checked against its ground truth.
+
+The ground truth is read only here, after detection has run, to say how well it did; it never
+reaches a detector or the store.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+
+from cordon.cases import fold_cases
+from cordon.domain import EventName, SubjectRef
+from cordon.enforce import Executor
+from cordon.enforce.actuators import InternalActuator
+from cordon.flow import apply_policy, assess
+from cordon.ingest.pipeline import ingest_files
+from cordon.policy import default_policy
+from cordon.reports import build_report
+from cordon.reports.html import write_report
+from cordon.scenario import GroundTruth, ScenarioConfig, generate, write_scenario
+from cordon.store import Store, open_store
+from cordon.views import print_queue
+
+HARD_NEGATIVE_ROLES = ("journalist", "researcher", "counter_speech")
+
+
+@dataclass(frozen=True)
+class DemoScore:
+    flagged: int
+    true_positives: int
+    false_positives: int
+    violating: int
+    hard_negatives_flagged: int
+    hard_negatives: int
+    hubs_actioned: int
+    hubs: int
+    suspended_by_cordon: int
+    brigade_target_suspended: bool
+
+    @property
+    def precision(self) -> float:
+        return self.true_positives / self.flagged if self.flagged else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.true_positives / self.violating if self.violating else 0.0
+
+    def rows(self) -> list[tuple[str, object]]:
+        return [
+            ("accounts flagged (case or suspension)", self.flagged),
+            ("true positives", self.true_positives),
+            ("false positives", self.false_positives),
+            ("precision", f"{self.precision:.3f}"),
+            ("recall of the network's active accounts", f"{self.recall:.3f}"),
+            ("journalists, researchers, counter-speech flagged", f"{self.hard_negatives_flagged} of {self.hard_negatives}"),
+            ("distribution hubs queued or suspended", f"{self.hubs_actioned} of {self.hubs}"),
+            ("suspended automatically", self.suspended_by_cordon),
+            ("brigade's target suspended", "yes" if self.brigade_target_suspended else "no"),
+        ]
+
+
+def scenario_files(workdir: Path, config: ScenarioConfig) -> tuple[Path, Path]:
+    """The scenario's platform and truth files, generated once per seed and size. Written to a
+    temporary folder and renamed, so an interrupted run never leaves half a scenario."""
+    target = workdir / f"scenario-seed{config.seed}-{config.accounts}"
+    platform, truth = target / "platform.jsonl", target / "truth.json"
+    if platform.is_file() and truth.is_file():
+        return platform, truth
+    workdir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".scenario-", dir=workdir))
+    try:
+        write_scenario(generate(config), tmp)
+        if target.exists():
+            shutil.rmtree(target)
+        tmp.rename(target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return platform, truth
+
+
+def score_against_truth(store: Store, truth: GroundTruth, platform: str) -> DemoScore:
+    events = list(store.events())
+    cases = fold_cases(events)
+    suspended = {
+        e.subject for e in events
+        if e.name is EventName.ACTION_EXECUTED and e.payload.get("action") == "suspend"
+    }
+    flagged = {c.subject.id for c in cases.values() if c.subject.platform == platform}
+    flagged |= {s.id for s in suspended if s.platform == platform}
+    violating = set(truth.violating_accounts)
+    hard = {a for a, role in truth.roles.items() if role in HARD_NEGATIVE_ROLES}
+    hubs = set(truth.hubs)
+    return DemoScore(
+        flagged=len(flagged),
+        true_positives=len(flagged & violating),
+        false_positives=len(flagged - violating),
+        violating=len(violating),
+        hard_negatives_flagged=len(flagged & hard),
+        hard_negatives=len(hard),
+        hubs_actioned=len(flagged & hubs),
+        hubs=len(hubs),
+        suspended_by_cordon=len(suspended),
+        brigade_target_suspended=SubjectRef.account(platform, truth.brigade_target_id) in suspended,
+    )
+
+
+def run_demo(*, accounts: int, seed: int, workdir: Path, store_url: str, console: Console) -> DemoScore:
+    started = time.perf_counter()
+    config = ScenarioConfig(seed=seed, accounts=accounts)
+
+    def step(message: str) -> None:
+        console.print(f"[dim]{time.perf_counter() - started:6.1f}s[/] {message}", highlight=False)
+
+    step(f"generating a platform of {accounts:,} accounts (seed {seed})")
+    platform_file, truth_file = scenario_files(workdir, config)
+    truth = GroundTruth.from_json(truth_file.read_text("utf-8"))
+
+    with open_store(store_url) as store:
+        step(f"ingesting {platform_file}")
+        stats = ingest_files([platform_file], store, quarantine=workdir / "quarantine.jsonl")
+        step(f"read {stats.read:,}, stored {stats.stored:,}, duplicate {stats.duplicate:,}, quarantined {stats.quarantined:,}")
+
+        step("scoring every account")
+        risks = assess(store)
+        step("applying the default policy")
+        policy = default_policy()
+        outcome = apply_policy(store, policy, risks, Executor(store, [InternalActuator(store)]))
+        opened = ", ".join(f"{q} {n}" for q, n in outcome.cases_opened.most_common()) or "none new"
+        step(f"cases opened: {opened}; suspended now: {outcome.suspended}; reports logged: {outcome.reports_logged}")
+
+        score = score_against_truth(store, truth, config.platform)
+        hubs = [SubjectRef.account(config.platform, h) for h in truth.hubs]
+        report_path = workdir / "report.html"
+        write_report(
+            build_report(store, hubs), report_path, workdir / "report.csv",
+            title="cordon demo: transparency report",
+            thresholds={"review": 0.5, "auto-suspend": 0.95},
+            extra_sections=[("Against the scenario's ground truth", score.rows())],
+        )
+        console.print()
+        print_queue(store, console, limit=10)
+
+    console.print()
+    for label, value in score.rows():
+        console.print(f"  {label:<52} {value}", highlight=False)
+    console.print(f"\nreport: {report_path}\nstore:  {store_url}", highlight=False)
+    step("done")
+    return score
