@@ -13,6 +13,7 @@ from typing import Annotated, Iterator
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from cordon.config import get_settings
 from cordon.errors import CordonError
@@ -28,14 +29,15 @@ policy_app = typer.Typer(help="Check policies.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 
 out = Console()
-err = Console(stderr=True)
+# Errors and counts are for people and logs alike: never wrap them.
+err = Console(stderr=True, soft_wrap=True)
 
 
 def main() -> None:
     try:
         app()
     except CordonError as exc:
-        err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise SystemExit(2) from None
 
 

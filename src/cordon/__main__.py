@@ -1,0 +1,3 @@
+from cordon.cli import main
+
+main()

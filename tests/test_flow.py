@@ -1,0 +1,85 @@
+"""The pipeline after ingest, on every store backend: score, fuse, apply policy, enforce."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from cordon.cases import fold_cases, review_queue
+from cordon.domain import Account, AccountStatus, EventName, Post, Report, SubjectRef
+from cordon.enforce import Executor
+from cordon.enforce.actuators import InternalActuator
+from cordon.flow import apply_policy, assess, report_counts
+from cordon.policy import default_policy
+
+T0 = datetime(2015, 6, 1, tzinfo=timezone.utc)
+P = "twitter"
+
+
+def seed_platform(store) -> None:
+    store.upsert_accounts([
+        Account(P, "1", "abu_threat", bio="soldier of the khilafah"),
+        Account(P, "2", "dawla_fan"),
+        Account(P, "3", "reporter", bio="journalist covering the Middle East"),
+        Account(P, "4", "quiet_user"),
+        Account(P, "5", "reported_user"),
+    ])
+    texts = {
+        "1": ["We will slaughter the twitter employees, their staff are targets #khilafah",
+              "الدولة الإسلامية باقية وتتمدد"],
+        "2": ["We renew our bay'ah, the khilafah is baqiyah #dawla", "lions of the caliphate"],
+        "3": ["ISIS claimed the attack, police said", "Analysis: Daesh propaganda and recruitment"],
+        "4": ["lovely weather for football today"],
+    }
+    store.insert_posts([
+        Post(P, f"{a}-{i}", a, t, created_at=T0 + timedelta(minutes=i))
+        for a, ts in texts.items() for i, t in enumerate(ts)
+    ])
+    store.insert_reports([
+        Report(P, f"r{i}", f"9{i}", SubjectRef.account(P, "5"), "spam", "", T0) for i in range(3)
+    ] + [Report(P, "rp", "99", SubjectRef.post(P, "1-0"), "violent_threat", "threat to staff", T0)])
+
+
+def run(store):
+    risks = assess(store)
+    return risks, apply_policy(store, default_policy(), risks, Executor(store, [InternalActuator(store)]))
+
+
+def test_pipeline_queues_suspends_and_spares(store):
+    seed_platform(store)
+    risks, outcome = run(store)
+    by_id = {r.account.id: r for r in risks}
+    assert by_id["1"].score > by_id["2"].score > by_id["3"].score
+    assert by_id["4"].score == 0.0
+    assert any(s.label == "intent to kill" for e in by_id["1"].evidence for s in e.spans)
+
+    # Only the near-certain threat is suspended without a person.
+    assert store.get_account(SubjectRef.account(P, "1")).status is AccountStatus.SUSPENDED
+    assert store.get_account(SubjectRef.account(P, "2")).status is AccountStatus.ACTIVE
+    assert outcome.suspended == 1
+    queue = review_queue(fold_cases(store.events()).values())
+    assert [c.subject.id for c in queue] == ["1", "2", "5"]
+    assert queue[0].queue == "threats" and queue[2].queue == "reports"
+    assert outcome.reports_logged == 4
+    # The report on a post counts against its author.
+    assert report_counts(store)[SubjectRef.account(P, "1")] == 1
+
+
+def test_pipeline_is_idempotent(store):
+    seed_platform(store)
+    run(store)
+    events = list(store.events())
+    _, outcome = run(store)
+    assert list(store.events()) == events
+    assert (outcome.suspended, sum(outcome.cases_opened.values()), outcome.reports_logged) == (0, 0, 0)
+    assert outcome.already_handled == 3
+
+
+def test_every_action_is_in_the_log(store):
+    seed_platform(store)
+    run(store)
+    executed = [e for e in store.events() if e.name is EventName.ACTION_EXECUTED]
+    assert len(executed) == 1
+    e = executed[0]
+    assert e.subject == SubjectRef.account(P, "1")
+    assert e.payload["action"] == "suspend" and e.payload["policy_clause"] == "auto-suspend-credible-threat"
+    assert e.actor == "policy:auto-suspend-credible-threat" and e.case_id is not None
