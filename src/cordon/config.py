@@ -38,7 +38,7 @@ class Settings(BaseSettings):
         description="The PostgreSQL database the test suite uses; each test gets its own schema.",
     )
     ingest_batch_size: int = Field(
-        default=5000,
+        default=20_000,
         ge=1,
         description="Records written to the store per transaction while ingesting.",
     )

@@ -18,7 +18,7 @@ class AccountStatus(StrEnum):
     DELETED = "deleted"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Account:
     platform: str
     id: str

@@ -21,7 +21,7 @@ class InteractionKind(StrEnum):
         return self in (InteractionKind.FOLLOW, InteractionKind.REPOST, InteractionKind.QUOTE)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Interaction:
     platform: str
     kind: InteractionKind

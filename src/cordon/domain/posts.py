@@ -8,7 +8,7 @@ from datetime import datetime
 from cordon.domain.subjects import SubjectRef
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Post:
     platform: str
     id: str

@@ -20,7 +20,6 @@ from cordon.ingest.reader import read_records
 from cordon.ingest.records import Quarantined, Record
 from cordon.store import Store, WriteResult
 
-# Write order inside a batch: accounts before what refers to them.
 _KINDS: tuple[tuple[type, str], ...] = (
     (Account, "accounts"), (Post, "posts"), (Interaction, "interactions"), (Report, "reports"),
 )
@@ -89,21 +88,19 @@ class _Batcher:
             self.flush()
 
     def flush(self) -> None:
-        writers: dict[type, Callable] = {
-            Account: self.store.upsert_accounts, Post: self.store.insert_posts,
-            Interaction: self.store.insert_interactions, Report: self.store.insert_reports,
-        }
-        for kind, name in _KINDS:
-            batch = self.pending[kind]
-            if batch:
-                self.stats.add(name, writers[kind](batch))
-                self.pending[kind] = []
+        results = self.store.write_batch(
+            accounts=self.pending[Account], posts=self.pending[Post],
+            interactions=self.pending[Interaction], reports=self.pending[Report],
+        )
+        for name, result in results.items():
+            self.stats.add(name, result)
+        self.pending = {kind: [] for kind, _ in _KINDS}
         self.count = 0
 
 
 def ingest_records(
     records: Iterable[Record | Quarantined], store: Store, *, quarantine: Path | None = None,
-    batch_size: int = 5000, stats: IngestStats | None = None,
+    batch_size: int = 20_000, stats: IngestStats | None = None,
 ) -> IngestStats:
     stats = stats or IngestStats()
     bad = _Quarantine(quarantine, stats)
@@ -123,7 +120,7 @@ def ingest_records(
 
 def ingest_files(
     paths: Iterable[str | Path], store: Store, *, quarantine: Path | None = None,
-    batch_size: int = 5000, fmt: str | None = None,
+    batch_size: int = 20_000, fmt: str | None = None,
     opener: Callable[[str | Path], Iterator[Record | Quarantined]] | None = None,
 ) -> IngestStats:
     """Ingest each file in turn into one set of counts. `opener` lets the CLI wrap reading

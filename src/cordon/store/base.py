@@ -48,26 +48,38 @@ class Store(ABC):
     append-only moderation log. There is deliberately no way to update or delete an event."""
 
     # -- platform data -------------------------------------------------------------------
-    def upsert_accounts(self, accounts: Sequence[Account]) -> WriteResult:
-        """Insert new accounts and update changed profiles; identical rows are left alone."""
-        _check_all(accounts, Account, "upsert_accounts")
-        return self._upsert_accounts(accounts) if accounts else WriteResult()
-
-    def insert_posts(self, posts: Sequence[Post]) -> WriteResult:
-        """Posts are immutable once stored: a post seen again is counted unchanged."""
-        _check_all(posts, Post, "insert_posts")
-        return self._insert_posts(posts) if posts else WriteResult()
-
-    def insert_interactions(self, interactions: Sequence[Interaction]) -> WriteResult:
-        _check_all(interactions, Interaction, "insert_interactions")
+    def write_batch(
+        self,
+        accounts: Sequence[Account] = (),
+        posts: Sequence[Post] = (),
+        interactions: Sequence[Interaction] = (),
+        reports: Sequence[Report] = (),
+    ) -> dict[str, WriteResult]:
+        """Write a batch in one transaction: it lands whole or not at all. Accounts are
+        upserted (new profiles inserted, changed ones updated, identical ones left alone);
+        posts, interactions and reports are inserted once and never changed."""
+        _check_all(accounts, Account, "accounts")
+        _check_all(posts, Post, "posts")
+        _check_all(interactions, Interaction, "interactions")
+        _check_all(reports, Report, "reports")
         for edge in interactions:
             if not math.isfinite(edge.weight) or edge.weight < 0:
-                raise StoreError(f"insert_interactions: bad weight {edge.weight!r}")
-        return self._insert_interactions(interactions) if interactions else WriteResult()
+                raise StoreError(f"interactions: bad weight {edge.weight!r}")
+        if not (accounts or posts or interactions or reports):
+            return {}
+        return self._write_batch(accounts, posts, interactions, reports)
+
+    def upsert_accounts(self, accounts: Sequence[Account]) -> WriteResult:
+        return self.write_batch(accounts=accounts).get("accounts", WriteResult())
+
+    def insert_posts(self, posts: Sequence[Post]) -> WriteResult:
+        return self.write_batch(posts=posts).get("posts", WriteResult())
+
+    def insert_interactions(self, interactions: Sequence[Interaction]) -> WriteResult:
+        return self.write_batch(interactions=interactions).get("interactions", WriteResult())
 
     def insert_reports(self, reports: Sequence[Report]) -> WriteResult:
-        _check_all(reports, Report, "insert_reports")
-        return self._insert_reports(reports) if reports else WriteResult()
+        return self.write_batch(reports=reports).get("reports", WriteResult())
 
     def get_account(self, ref: SubjectRef) -> Account | None:
         if ref.kind is not SubjectKind.ACCOUNT:
@@ -150,13 +162,13 @@ class Store(ABC):
 
     # -- what a backend implements -------------------------------------------------------
     @abstractmethod
-    def _upsert_accounts(self, accounts: Sequence[Account]) -> WriteResult: ...
-    @abstractmethod
-    def _insert_posts(self, posts: Sequence[Post]) -> WriteResult: ...
-    @abstractmethod
-    def _insert_interactions(self, interactions: Sequence[Interaction]) -> WriteResult: ...
-    @abstractmethod
-    def _insert_reports(self, reports: Sequence[Report]) -> WriteResult: ...
+    def _write_batch(
+        self,
+        accounts: Sequence[Account],
+        posts: Sequence[Post],
+        interactions: Sequence[Interaction],
+        reports: Sequence[Report],
+    ) -> dict[str, WriteResult]: ...
     @abstractmethod
     def _get_account(self, ref: SubjectRef) -> Account | None: ...
     @abstractmethod

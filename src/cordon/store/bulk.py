@@ -16,10 +16,13 @@ from sqlalchemy import Connection, Table
 
 
 def _sqlite_datetime(value: datetime) -> str:
-    # The storage format SQLAlchemy's SQLite DateTime reads back: naive UTC.
+    """The storage format SQLAlchemy's SQLite DateTime reads back: naive UTC, 'YYYY-MM-DD
+    HH:MM:SS[.ffffff]'. isoformat is several times faster than strftime on this hot path."""
+    if value.tzinfo is timezone.utc:
+        return value.isoformat(" ")[:-6]  # drop '+00:00'
     if value.tzinfo is not None:
         value = value.astimezone(timezone.utc).replace(tzinfo=None)
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value.isoformat(" ")
 
 
 # Raw driver writes bypass SQLAlchemy's type processing; this keeps times in its format.

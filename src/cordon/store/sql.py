@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, insert, select
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select
 from sqlalchemy.engine import make_url
 
 from cordon.domain import (
@@ -83,32 +83,39 @@ class SqlStore(Store):
         return self._engine
 
     # -- writes ---------------------------------------------------------------------------
-    def _upsert_accounts(self, items: Sequence[Account]) -> WriteResult:
-        # Last version in the batch wins, and the upsert must not touch a row twice.
-        latest = {(a.platform, a.id): codec.account_row(a) for a in items}
-        rows = list(latest.values())
+    def _write_batch(
+        self,
+        accounts_: Sequence[Account],
+        posts_: Sequence[Post],
+        interactions_: Sequence[Interaction],
+        reports_: Sequence[Report],
+    ) -> dict[str, WriteResult]:
+        results: dict[str, WriteResult] = {}
         with self._engine.begin() as conn:
-            new = self._bulk.insert_new(conn, accounts, rows)
-            changed = (
-                self._bulk.update_changed(conn, accounts, rows, _ACCOUNT_CHANGED, _ACCOUNT_STATUS)
-                if new < len(rows)
-                else 0
-            )
+            if accounts_:
+                results["accounts"] = self._upsert_accounts(conn, accounts_)
+            for name, table, items, to_row in (
+                ("posts", posts, posts_, codec.post_row),
+                ("interactions", interactions, interactions_, codec.interaction_row),
+                ("reports", reports, reports_, codec.report_row),
+            ):
+                if items:
+                    new = self._bulk.insert_new(conn, table, [to_row(x) for x in items])
+                    results[name] = WriteResult(new, 0, len(items) - new)
+        return results
+
+    def _upsert_accounts(self, conn: Connection, items: Sequence[Account]) -> WriteResult:
+        # Last version in the batch wins, and the upsert must not touch a row twice. Deduping
+        # before building rows also saves a digest per repeated author.
+        latest = {(a.platform, a.id): a for a in items}
+        rows = [codec.account_row(a) for a in latest.values()]
+        new = self._bulk.insert_new(conn, accounts, rows)
+        changed = (
+            self._bulk.update_changed(conn, accounts, rows, _ACCOUNT_CHANGED, _ACCOUNT_STATUS)
+            if new < len(rows)
+            else 0
+        )
         return WriteResult(new, changed, len(items) - new - changed)
-
-    def _insert(self, table: Any, rows: list[tuple]) -> WriteResult:
-        with self._engine.begin() as conn:
-            new = self._bulk.insert_new(conn, table, rows)
-        return WriteResult(new, 0, len(rows) - new)
-
-    def _insert_posts(self, items: Sequence[Post]) -> WriteResult:
-        return self._insert(posts, [codec.post_row(p) for p in items])
-
-    def _insert_interactions(self, items: Sequence[Interaction]) -> WriteResult:
-        return self._insert(interactions, [codec.interaction_row(i) for i in items])
-
-    def _insert_reports(self, items: Sequence[Report]) -> WriteResult:
-        return self._insert(reports, [codec.report_row(r) for r in items])
 
     def _set_account_status(self, ref: SubjectRef, status: AccountStatus) -> None:
         with self._engine.begin() as conn:
