@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -74,12 +75,19 @@ class _Quarantine:
 
 
 class _Batcher:
+    """Collects records into batches and writes each in one transaction on a writer thread,
+    so parsing the next batch overlaps the database's work on this one (the drivers release
+    the GIL while the database works). At most one batch is in flight: memory stays bounded
+    and batches land in order."""
+
     def __init__(self, store: Store, stats: IngestStats, size: int) -> None:
         self.store = store
         self.stats = stats
         self.size = size
         self.pending: dict[type, list[Record]] = {kind: [] for kind, _ in _KINDS}
         self.count = 0
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cordon-ingest")
+        self._in_flight: Future | None = None
 
     def put(self, record: Record) -> None:
         self.pending[type(record)].append(record)
@@ -87,15 +95,32 @@ class _Batcher:
         if self.count >= self.size:
             self.flush()
 
-    def flush(self) -> None:
-        results = self.store.write_batch(
-            accounts=self.pending[Account], posts=self.pending[Post],
-            interactions=self.pending[Interaction], reports=self.pending[Report],
+    def _write(self, batch: dict[type, list[Record]]) -> dict[str, WriteResult]:
+        return self.store.write_batch(
+            accounts=batch[Account], posts=batch[Post],
+            interactions=batch[Interaction], reports=batch[Report],
         )
-        for name, result in results.items():
-            self.stats.add(name, result)
-        self.pending = {kind: [] for kind, _ in _KINDS}
-        self.count = 0
+
+    def _settle(self) -> None:
+        """Wait for the batch in flight; its error, if any, is raised here."""
+        if self._in_flight is not None:
+            future, self._in_flight = self._in_flight, None
+            for name, result in future.result().items():
+                self.stats.add(name, result)
+
+    def flush(self) -> None:
+        self._settle()
+        if self.count:
+            self._in_flight = self._writer.submit(self._write, self.pending)
+            self.pending = {kind: [] for kind, _ in _KINDS}
+            self.count = 0
+
+    def close(self) -> None:
+        try:
+            self.flush()
+            self._settle()
+        finally:
+            self._writer.shutdown(wait=True)
 
 
 def ingest_records(
@@ -112,9 +137,11 @@ def ingest_records(
                 bad.put(item)
             else:
                 batcher.put(item)
-        batcher.flush()
     finally:
-        bad.close()
+        try:
+            batcher.close()
+        finally:
+            bad.close()
     return stats
 
 

@@ -302,6 +302,8 @@ def _read(
         if parse is None:
             return
         for n, raw, value in head:
+            if b"\\u0000" in raw:
+                value = without_nul(value)
             if isinstance(value, _Bad):
                 yield Quarantined(source, n, value.reason, raw.rstrip(b"\r\n"))
             elif type(value) is list:
@@ -317,6 +319,8 @@ def _read(
             except decode_error as err:
                 yield Quarantined(source, n, _invalid_json(raw, err), raw.rstrip(b"\r\n"))
                 continue
+            if b"\\u0000" in raw:
+                value = without_nul(value)
             if type(value) is list:
                 for item in value:
                     yield from _value(parse, item, source, n, b"")
@@ -334,6 +338,19 @@ def _read(
             yield Quarantined(source, lines.n + 1, lines.error, b"")
     finally:
         _close(closers)
+
+
+def without_nul(value: Any) -> Any:
+    """The value with NUL characters removed from every string. JSON allows "\\u0000", but
+    PostgreSQL text cannot hold it, and it carries no meaning in a post or a profile. Only
+    lines whose bytes contain the escape pay for this walk."""
+    if type(value) is str:
+        return value.replace("\x00", "")
+    if type(value) is list:
+        return [without_nul(v) for v in value]
+    if type(value) is dict:
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    return value
 
 
 def _value(parse: Parser, value: Any, source: str, n: int, raw: bytes) -> Iterator[Item]:

@@ -1,8 +1,9 @@
 """Fast bulk writes, one strategy per database. Ingest spends most of its time here.
 
-SQLite: executemany of a prepared INSERT ... ON CONFLICT through the raw driver.
-PostgreSQL: COPY into a temporary staging table, then one INSERT ... SELECT ... ON CONFLICT,
-which is several times faster than executemany.
+Each write is one or more `INSERT ... ON CONFLICT` statements over the same rows:
+- SQLite: executemany of the prepared statement through the raw driver;
+- PostgreSQL: the rows are sent once, by binary COPY, into a temporary staging table, and
+  each statement is an INSERT ... SELECT from it: several times faster than executemany.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Protocol
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import BigInteger, Connection, DateTime, Float, Integer, Table
 
 
 def _sqlite_datetime(value: datetime) -> str:
@@ -29,101 +30,115 @@ def _sqlite_datetime(value: datetime) -> str:
 sqlite3.register_adapter(datetime, _sqlite_datetime)
 
 
+class _Sql:
+    """The column lists and conflict clauses of one table's bulk statements."""
+
+    def __init__(self, table: Table, set_exprs: Mapping[str, str] | None = None) -> None:
+        names = [c.name for c in table.columns]
+        keys = [c.name for c in table.primary_key.columns]
+        exprs = set_exprs or {}
+        self.table = table.name
+        self.cols = ", ".join(names)
+        self.width = len(names)
+        self.keys = ", ".join(keys)
+        self.updates = ", ".join(f"{c} = {exprs.get(c, f'excluded.{c}')}" for c in names if c not in keys)
+
+    def do_nothing(self) -> str:
+        return f"ON CONFLICT ({self.keys}) DO NOTHING"
+
+    def do_update(self, where: str | None = None) -> str:
+        return f"ON CONFLICT ({self.keys}) DO UPDATE SET {self.updates}" + (f" WHERE {where}" if where else "")
+
+
 class BulkWriter(Protocol):
     def insert_new(self, conn: Connection, table: Table, rows: Sequence[tuple]) -> int:
         """Insert rows whose key is not there yet; return how many were inserted."""
 
-    def update_changed(
+    def upsert(
         self, conn: Connection, table: Table, rows: Sequence[tuple], changed: str,
         set_exprs: Mapping[str, str] | None = None,
-    ) -> int:
-        """Overwrite existing rows for which the SQL condition `changed` holds (it may name the
-        table and `excluded`); `set_exprs` replaces the new value of some columns with an SQL
-        expression. Returns how many rows changed."""
+    ) -> tuple[int, int]:
+        """Insert new rows, then overwrite existing rows for which the SQL condition `changed`
+        holds (it may name the table and `excluded`); `set_exprs` gives some columns an SQL
+        expression instead of the new value. Returns (inserted, changed)."""
 
     def replace(self, conn: Connection, table: Table, rows: Sequence[tuple]) -> None:
         """Insert rows, overwriting any with the same key."""
 
 
-def _columns(table: Table, set_exprs: Mapping[str, str] | None = None) -> tuple[str, str, str]:
-    cols = [c.name for c in table.columns]
-    keys = [c.name for c in table.primary_key.columns]
-    exprs = set_exprs or {}
-    updates = ", ".join(f"{c} = {exprs.get(c, f'excluded.{c}')}" for c in cols if c not in keys)
-    return ", ".join(cols), ", ".join(keys), updates
-
-
 class SqliteBulkWriter:
-    def insert_new(self, conn: Connection, table: Table, rows: Sequence[tuple]) -> int:
-        cols, keys, _ = _columns(table)
-        marks = ", ".join("?" * len(table.columns))
-        sql = f"INSERT INTO {table.name} ({cols}) VALUES ({marks}) ON CONFLICT ({keys}) DO NOTHING"
-        return conn.exec_driver_sql(sql, list(rows)).rowcount
+    def _run(self, conn: Connection, sql: _Sql, rows: Sequence[tuple], conflict: str) -> int:
+        marks = ", ".join("?" * sql.width)
+        statement = f"INSERT INTO {sql.table} ({sql.cols}) VALUES ({marks}) {conflict}"
+        return conn.exec_driver_sql(statement, list(rows)).rowcount
 
-    def update_changed(
-        self, conn: Connection, table: Table, rows: Sequence[tuple], changed: str,
-        set_exprs: Mapping[str, str] | None = None,
-    ) -> int:
-        cols, keys, updates = _columns(table, set_exprs)
-        marks = ", ".join("?" * len(table.columns))
-        sql = (
-            f"INSERT INTO {table.name} ({cols}) VALUES ({marks}) ON CONFLICT ({keys}) "
-            f"DO UPDATE SET {updates} WHERE {changed}"
-        )
-        return conn.exec_driver_sql(sql, list(rows)).rowcount
+    def insert_new(self, conn: Connection, table: Table, rows: Sequence[tuple]) -> int:
+        sql = _Sql(table)
+        return self._run(conn, sql, rows, sql.do_nothing())
+
+    def upsert(self, conn, table, rows, changed, set_exprs=None) -> tuple[int, int]:
+        sql = _Sql(table, set_exprs)
+        new = self._run(conn, sql, rows, sql.do_nothing())
+        updated = self._run(conn, sql, rows, sql.do_update(changed)) if new < len(rows) else 0
+        return new, updated
 
     def replace(self, conn: Connection, table: Table, rows: Sequence[tuple]) -> None:
-        cols, keys, updates = _columns(table)
-        marks = ", ".join("?" * len(table.columns))
-        sql = f"INSERT INTO {table.name} ({cols}) VALUES ({marks}) ON CONFLICT ({keys}) DO UPDATE SET {updates}"
-        conn.exec_driver_sql(sql, list(rows))
+        sql = _Sql(table)
+        self._run(conn, sql, rows, sql.do_update())
+
+
+def _pg_type(column) -> str:
+    kind = column.type
+    if isinstance(kind, DateTime):
+        return "timestamptz"
+    if isinstance(kind, BigInteger):
+        return "int8"
+    if isinstance(kind, Integer):
+        return "int4"
+    if isinstance(kind, Float):
+        return "float8"
+    return "text"
 
 
 class PostgresBulkWriter:
     def _stage(self, conn: Connection, table: Table, rows: Sequence[tuple]) -> str:
+        """COPY the rows into this connection's staging table for `table`; returns its name.
+        The staging table is emptied at every commit, so pooled connections reuse it."""
         stage = f"_stage_{table.name}"
-        cols, _, _ = _columns(table)
         driver = conn.connection.driver_connection
         with driver.cursor() as cur:
-            # Per connection and emptied at commit, so pooled connections reuse it safely.
+            # Not cached per connection: a rolled-back transaction takes the CREATE with it.
             cur.execute(
                 f"CREATE TEMP TABLE IF NOT EXISTS {stage} "
                 f"(LIKE {table.name} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
             )
-            cur.execute(f"TRUNCATE {stage}")
-            with cur.copy(f"COPY {stage} ({cols}) FROM STDIN") as copy:
+            # Empty unless the table was staged before in this same transaction.
+            cur.execute(f"DELETE FROM {stage}")
+            sql = _Sql(table)
+            with cur.copy(f"COPY {stage} ({sql.cols}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types([_pg_type(c) for c in table.columns])
                 for row in rows:
                     copy.write_row(row)
         return stage
 
-    def insert_new(self, conn: Connection, table: Table, rows: Sequence[tuple]) -> int:
-        stage = self._stage(conn, table, rows)
-        cols, keys, _ = _columns(table)
-        sql = (
-            f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM {stage} "
-            f"ON CONFLICT ({keys}) DO NOTHING"
-        )
-        return conn.exec_driver_sql(sql).rowcount
+    def _from_stage(self, conn: Connection, sql: _Sql, stage: str, conflict: str) -> int:
+        statement = f"INSERT INTO {sql.table} ({sql.cols}) SELECT {sql.cols} FROM {stage} {conflict}"
+        return conn.exec_driver_sql(statement).rowcount
 
-    def update_changed(
-        self, conn: Connection, table: Table, rows: Sequence[tuple], changed: str,
-        set_exprs: Mapping[str, str] | None = None,
-    ) -> int:
+    def insert_new(self, conn: Connection, table: Table, rows: Sequence[tuple]) -> int:
+        sql = _Sql(table)
+        return self._from_stage(conn, sql, self._stage(conn, table, rows), sql.do_nothing())
+
+    def upsert(self, conn, table, rows, changed, set_exprs=None) -> tuple[int, int]:
+        sql = _Sql(table, set_exprs)
         stage = self._stage(conn, table, rows)
-        cols, keys, updates = _columns(table, set_exprs)
-        sql = (
-            f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM {stage} "
-            f"ON CONFLICT ({keys}) DO UPDATE SET {updates} WHERE {changed}"
-        )
-        return conn.exec_driver_sql(sql).rowcount
+        new = self._from_stage(conn, sql, stage, sql.do_nothing())
+        updated = self._from_stage(conn, sql, stage, sql.do_update(changed)) if new < len(rows) else 0
+        return new, updated
 
     def replace(self, conn: Connection, table: Table, rows: Sequence[tuple]) -> None:
-        stage = self._stage(conn, table, rows)
-        cols, keys, updates = _columns(table)
-        conn.exec_driver_sql(
-            f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM {stage} "
-            f"ON CONFLICT ({keys}) DO UPDATE SET {updates}"
-        )
+        sql = _Sql(table)
+        self._from_stage(conn, sql, self._stage(conn, table, rows), sql.do_update())
 
 
 def writer_for(dialect: str) -> BulkWriter:

@@ -109,12 +109,7 @@ class SqlStore(Store):
         # before building rows also saves a digest per repeated author.
         latest = {(a.platform, a.id): a for a in items}
         rows = [codec.account_row(a) for a in latest.values()]
-        new = self._bulk.insert_new(conn, accounts, rows)
-        changed = (
-            self._bulk.update_changed(conn, accounts, rows, _ACCOUNT_CHANGED, _ACCOUNT_STATUS)
-            if new < len(rows)
-            else 0
-        )
+        new, changed = self._bulk.upsert(conn, accounts, rows, _ACCOUNT_CHANGED, _ACCOUNT_STATUS)
         return WriteResult(new, changed, len(items) - new - changed)
 
     def _set_account_status(self, ref: SubjectRef, status: AccountStatus) -> None:
