@@ -120,7 +120,7 @@ def run_demo(*, accounts: int, seed: int, workdir: Path, store_url: str, console
 
     step(f"generating a platform of {accounts:,} accounts (seed {seed})")
     platform_file, truth_file = scenario_files(workdir, config)
-    truth = GroundTruth.from_json(truth_file.read_text("utf-8"))
+    truth = GroundTruth.load(truth_file)
 
     with open_store(store_url) as store:
         step(f"ingesting {platform_file}")

@@ -26,8 +26,9 @@ def queue_rows(store: Store, queue: str | None = None, limit: int = 20) -> list[
 
 def print_queue(store: Store, console: Console, *, queue: str | None = None, limit: int = 20) -> None:
     table = Table(title="Review queue", show_lines=False)
-    for column in ("priority", "queue", "account", "state", "why"):
-        table.add_column(column, overflow="fold")
+    for column in ("priority", "queue", "account", "state"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("why", overflow="fold", ratio=1)
     for case, handle, evidence in queue_rows(store, queue, limit):
         # Handles and evidence come from hostile accounts: never interpret them as markup.
         table.add_row(f"{case.priority:.3f}", case.queue, escape("@" + handle), case.state.value, escape(evidence))

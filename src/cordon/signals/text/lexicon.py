@@ -61,8 +61,10 @@ class LexiconSignal(TextSignal):
         value = 1.0 - miss
         for d in damping:
             value *= d.weight
+        # The words themselves, so the evidence stands on its own in a queue or a packet.
+        excerpts = [text[s.start : s.end][:80] for s in spans]
         labels = ", ".join(s.label for s in spans)
-        summary = f"{self.category} terms: {labels}"
+        summary = f"{self.category}: \u201c{excerpts[0]}\u201d ({labels})"
         if damping:
             summary += f" (damped by {', '.join(d.label for d in damping)})"
         evidence = Evidence(
@@ -71,7 +73,7 @@ class LexiconSignal(TextSignal):
             score=round(value, 4),
             summary=summary,
             spans=tuple(spans),
-            detail={"dampers": [d.label for d in damping]},
+            detail={"dampers": [d.label for d in damping], "excerpts": excerpts},
         )
         return Score(round(value, 4), (evidence,))
 
