@@ -215,10 +215,13 @@ def generate_scenario(
     fmt: Annotated[str, typer.Option("--format", help="native or twarc2.")] = "native",
 ) -> None:
     """Write a synthetic platform snapshot and its ground truth (in a separate file)."""
-    from cordon.scenario import ScenarioConfig, generate, write_scenario
+    from cordon.scenario import ScenarioConfig, stream, write_scenario
 
-    files = write_scenario(generate(ScenarioConfig(seed=seed, accounts=accounts)), output, fmt=fmt)
-    out.print(f"wrote {files}", highlight=False)
+    # Streamed chunk by chunk: the same bytes as generate(), in bounded memory at any size.
+    files = write_scenario(stream(ScenarioConfig(seed=seed, accounts=accounts)), output, fmt=fmt)
+    for path in (files.platform, files.tweets, files.follows, files.reports, files.truth):
+        if path is not None:
+            out.print(f"wrote {path}", highlight=False)
 
 
 @policy_app.command("check")

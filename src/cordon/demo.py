@@ -141,7 +141,7 @@ def run_demo(*, accounts: int, seed: int, workdir: Path, store_url: str, console
         write_report(
             build_report(store, hubs), report_path, workdir / "report.csv",
             title="cordon demo: transparency report",
-            thresholds={"review": 0.5, "auto-suspend": 0.95},
+            thresholds={"review": 0.5},
             extra_sections=[("Against the scenario's ground truth", score.rows())],
         )
         console.print()
