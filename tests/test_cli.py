@@ -106,3 +106,19 @@ def test_ingest_assess_queue_report_on_the_default_store(tmp_path: Path):
     assert cordon("report", "-o", str(html), "--csv", str(tmp_path / "r.csv"), tmp_path=tmp_path).returncode == 0
     assert "<img src=\"data:image/png;base64," in html.read_text() and (tmp_path / "r.csv").exists()
     assert (tmp_path / "data" / "cordon.sqlite").exists()
+
+
+def test_generate_then_score_accounts(tmp_path: Path):
+    world = tmp_path / "world"
+    made = cordon("generate", "--accounts", "600", "--seed", "5", "-o", str(world), tmp_path=tmp_path)
+    assert made.returncode == 0, made.stderr.decode()
+    assert (world / "platform.jsonl").exists() and (world / "truth.json").exists()
+    out = tmp_path / "accounts.csv"
+    scored = cordon("score", str(world / "platform.jsonl"), "--level", "account", "-o", str(out), tmp_path=tmp_path)
+    assert scored.returncode == 0, scored.stderr.decode()
+    rows = read_csv(out)
+    truth = __import__("orjson").loads((world / "truth.json").read_bytes())
+    assert {r["account_id"] for r in rows} == set(truth["roles"])
+    hub_scores = [float(r["extremism"]) for r in rows if r["account_id"] in set(truth["hubs"])]
+    ordinary = [float(r["extremism"]) for r in rows if truth["roles"][r["account_id"]] == "ordinary"]
+    assert sum(hub_scores) / len(hub_scores) > 0.5 > max(ordinary)

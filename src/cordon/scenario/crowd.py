@@ -119,6 +119,11 @@ class _Chunk:
         self.out.append(draft)
         return draft
 
+    def reply(self, i: int, ts: int, target: Draft, body: str, lang: str) -> Draft:
+        """A reply from account i to target, opening with the @mention as clients write it."""
+        text = assemble(body, prefix_mentions=[self.handle(target.author)])
+        return self.add(Draft(i, ts, text, lang, "reply", mentions=(target.author,), reply_to=target))
+
     def is_up(self, i: int, ts: int) -> bool:
         gone = int(self.plan.suspended_at[i])
         return gone == 0 or ts < gone
@@ -181,18 +186,7 @@ class _Chunk:
         if roll < 0.45:
             self.add(repost(target, i, ts, self.handle(target.author)))
         elif roll < 0.85:
-            body, lang = c.render(t.ORDINARY_REPLY, self.lang(i))
-            self.add(
-                Draft(
-                    i,
-                    ts,
-                    assemble(body, prefix_mentions=[self.handle(target.author)]),
-                    lang,
-                    "reply",
-                    mentions=(target.author,),
-                    reply_to=target,
-                )
-            )
+            self.reply(i, ts, target, *c.render(t.ORDINARY_REPLY, self.lang(i)))
         else:
             body, lang = c.render(t.ORDINARY_QUOTE, self.lang(i))
             self.add(Draft(i, ts, body, lang, "quote", quote_of=target))
@@ -248,20 +242,8 @@ class _Chunk:
         if target is None or not self.is_up(target.author, ts):
             self._hard_negative_original(i, Role(self.roles[i - self.lo]), ts)
             return
-        body, lang = self.compose.render(
-            t.HARD_NEGATIVE_REPLY, "ar" if self.rng.random() < 0.2 else "en"
-        )
-        self.add(
-            Draft(
-                i,
-                ts,
-                assemble(body, prefix_mentions=[self.handle(target.author)]),
-                lang,
-                "reply",
-                mentions=(target.author,),
-                reply_to=target,
-            )
-        )
+        lang = "ar" if self.rng.random() < 0.2 else "en"
+        self.reply(i, ts, target, *self.compose.render(t.HARD_NEGATIVE_REPLY, lang))
 
     def _hard_negative_quote(self, i: int, role: Role, ts: int) -> None:
         """Quote a threat or a release to condemn it: attention, not endorsement."""

@@ -35,6 +35,9 @@ def utc(value: datetime | None) -> datetime | None:
 
 
 def dumps(value: Any) -> str:
+    # Most posts have no urls, media or hashtags: skip the encoder for those (ingest hot path).
+    if value == ():
+        return "[]"
     return orjson.dumps(value).decode()
 
 
@@ -71,7 +74,7 @@ def post_row(p: Post) -> tuple:
 
 
 def interaction_row(i: Interaction) -> tuple:
-    return (i.platform, i.kind.value, i.source_id, i.target_id, i.post_id or "", i.created_at, i.weight)
+    return (i.platform, i.post_id or "", i.kind.value, i.source_id, i.target_id, i.created_at, i.weight)
 
 
 def report_row(r: Report) -> tuple:

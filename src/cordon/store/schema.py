@@ -18,6 +18,9 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+# Tables keyed by text are WITHOUT ROWID on SQLite: the primary key is the table, which saves
+# one B-tree insert per row (ingest writes millions). PostgreSQL ignores the option.
+
 # Times are UTC. Lists (urls, mentions, hashtags) are JSON arrays in Text, the same on both
 # backends; nothing queries inside them.
 accounts = Table(
@@ -38,6 +41,7 @@ accounts = Table(
     # A hash of the profile fields, so a re-ingest of the same data writes nothing.
     Column("digest", String(32), nullable=False),
     Index("ix_accounts_handle", "handle"),
+    sqlite_with_rowid=False,
 )
 
 posts = Table(
@@ -57,20 +61,25 @@ posts = Table(
     Column("mentions", Text, nullable=False, default="[]"),
     Column("hashtags", Text, nullable=False, default="[]"),
     Index("ix_posts_author", "platform", "author_id"),
+    sqlite_with_rowid=False,
 )
 
 interactions = Table(
     "interactions",
     metadata,
     Column("platform", String(32), primary_key=True),
+    # Second in the key because post ids grow with time, so new edges land at the end of the
+    # key's B-tree rather than all over it. (On a 1 GB ingest here it moved 16.5k to 16.9k
+    # tweets/s: within noise, kept for locality on bigger stores.)
+    # '' for follows: NULLs are distinct in a primary key, '' makes re-ingest idempotent.
+    Column("post_id", String(64), primary_key=True, default=""),
     Column("kind", String(16), primary_key=True),
     Column("source_id", String(64), primary_key=True),
     Column("target_id", String(64), primary_key=True),
-    # '' for follows: NULLs are distinct in a primary key, '' makes re-ingest idempotent.
-    Column("post_id", String(64), primary_key=True, default=""),
     Column("created_at", DateTime(timezone=True)),
     Column("weight", Float, nullable=False, default=1.0),
     Index("ix_interactions_target", "platform", "target_id"),
+    sqlite_with_rowid=False,
 )
 
 reports = Table(
@@ -85,6 +94,7 @@ reports = Table(
     Column("text", Text, nullable=False, default=""),
     Column("created_at", DateTime(timezone=True)),
     Index("ix_reports_subject", "platform", "subject_kind", "subject_id"),
+    sqlite_with_rowid=False,
 )
 
 account_risk = Table(
@@ -96,6 +106,7 @@ account_risk = Table(
     Column("components", Text, nullable=False),
     Column("evidence", Text, nullable=False),
     Index("ix_account_risk_score", "score"),
+    sqlite_with_rowid=False,
 )
 
 # Append-only: triggers in the migration refuse UPDATE and DELETE.

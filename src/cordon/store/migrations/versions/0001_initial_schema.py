@@ -52,7 +52,8 @@ def upgrade() -> None:
     sa.Column('score', sa.Float(), nullable=False),
     sa.Column('components', sa.Text(), nullable=False),
     sa.Column('evidence', sa.Text(), nullable=False),
-    sa.PrimaryKeyConstraint('platform', 'account_id')
+    sa.PrimaryKeyConstraint('platform', 'account_id'),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('account_risk', schema=None) as batch_op:
         batch_op.create_index('ix_account_risk_score', ['score'], unique=False)
@@ -71,20 +72,22 @@ def upgrade() -> None:
     sa.Column('avatar_hash', sa.String(length=128), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('digest', sa.String(length=32), nullable=False),
-    sa.PrimaryKeyConstraint('platform', 'id')
+    sa.PrimaryKeyConstraint('platform', 'id'),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('accounts', schema=None) as batch_op:
         batch_op.create_index('ix_accounts_handle', ['handle'], unique=False)
 
     op.create_table('interactions',
     sa.Column('platform', sa.String(length=32), nullable=False),
+    sa.Column('post_id', sa.String(length=64), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('source_id', sa.String(length=64), nullable=False),
     sa.Column('target_id', sa.String(length=64), nullable=False),
-    sa.Column('post_id', sa.String(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('weight', sa.Float(), nullable=False),
-    sa.PrimaryKeyConstraint('platform', 'kind', 'source_id', 'target_id', 'post_id')
+    sa.PrimaryKeyConstraint('platform', 'post_id', 'kind', 'source_id', 'target_id'),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('interactions', schema=None) as batch_op:
         batch_op.create_index('ix_interactions_target', ['platform', 'target_id'], unique=False)
@@ -118,7 +121,8 @@ def upgrade() -> None:
     sa.Column('quote_of_id', sa.String(length=64), nullable=True),
     sa.Column('mentions', sa.Text(), nullable=False),
     sa.Column('hashtags', sa.Text(), nullable=False),
-    sa.PrimaryKeyConstraint('platform', 'id')
+    sa.PrimaryKeyConstraint('platform', 'id'),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('posts', schema=None) as batch_op:
         batch_op.create_index('ix_posts_author', ['platform', 'author_id'], unique=False)
@@ -132,7 +136,8 @@ def upgrade() -> None:
     sa.Column('reason', sa.String(length=64), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint('platform', 'id')
+    sa.PrimaryKeyConstraint('platform', 'id'),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('reports', schema=None) as batch_op:
         batch_op.create_index('ix_reports_subject', ['platform', 'subject_kind', 'subject_id'], unique=False)
