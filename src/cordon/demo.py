@@ -23,7 +23,7 @@ from cordon.ingest.pipeline import ingest_files
 from cordon.policy import default_policy
 from cordon.reports import build_report
 from cordon.reports.html import write_report
-from cordon.scenario import GroundTruth, ScenarioConfig, generate, write_scenario
+from cordon.scenario import GroundTruth, ScenarioConfig, stream, write_scenario
 from cordon.store import Store, open_store
 from cordon.views import print_queue
 
@@ -75,7 +75,8 @@ def scenario_files(workdir: Path, config: ScenarioConfig) -> tuple[Path, Path]:
     workdir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".scenario-", dir=workdir))
     try:
-        write_scenario(generate(config), tmp)
+        # Streamed chunk by chunk: same bytes as generate(), bounded memory at any size.
+        write_scenario(stream(config), tmp)
         if target.exists():
             shutil.rmtree(target)
         tmp.rename(target)
