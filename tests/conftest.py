@@ -23,7 +23,7 @@ def missing(reason: str) -> None:
     """Skip on a user's machine; fail in CI, where CORDON_REQUIRE_SERVICES=1."""
     if services_required():
         pytest.fail(f"{reason} (CORDON_REQUIRE_SERVICES=1 makes this a failure)")
-    pytest.skip(reason)
+    pytest.skip(reason)  # only on a user's machine: under CORDON_REQUIRE_SERVICES it failed above
 
 
 @pytest.fixture(scope="session")

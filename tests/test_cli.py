@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 
 def cordon(*args: str, tmp_path: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess:

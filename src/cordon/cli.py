@@ -4,7 +4,6 @@ Every analysis command also runs straight on input files, with a throwaway store
 from __future__ import annotations
 
 import csv
-import sys
 import tempfile
 from contextlib import contextmanager
 from enum import StrEnum

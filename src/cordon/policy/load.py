@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
 import yaml
 
 from cordon.errors import PolicyError
@@ -152,6 +150,3 @@ def default_policy() -> Policy:
     text = resources.files(__package__).joinpath("default.yaml").read_text("utf-8")
     return parse_policy(text, "cordon/policy/default.yaml")
 
-
-def as_dict(policy: Policy) -> dict[str, Any]:
-    return {"name": policy.name, "rules": [r.id for r in policy.rules]}

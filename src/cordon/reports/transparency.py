@@ -71,8 +71,12 @@ def build_report(store: Store, hubs: Iterable[SubjectRef] = ()) -> TransparencyR
             actions[e.payload.get("action", "?")] += 1
             start = first_seen.get(e.subject, e.created)
             hours.append((e.created - start).total_seconds() / 3600)
-    statuses = Counter(a.status.value for a in store.accounts())
-    suspended = {a.ref for a in store.accounts() if a.status is AccountStatus.SUSPENDED}
+    statuses: Counter[str] = Counter()
+    suspended: set[SubjectRef] = set()
+    for account in store.accounts():
+        statuses[account.status.value] += 1
+        if account.status is AccountStatus.SUSPENDED:
+            suspended.add(account.ref)
     case_subjects = {c.subject for c in cases.values()}
     hub_set = set(hubs)
     opened = [e for e in events if e.name is EventName.CASE_OPENED]
