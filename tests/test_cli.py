@@ -45,7 +45,7 @@ def test_score_accounts_from_stdin(tmp_path: Path):
     rows = {r["account_id"]: r for r in read_csv(out)}
     assert list(next(iter(rows.values())))[:5] == ["account_id", "username", "extremism", "threat", "posts"]
     assert rows["1"]["username"] == "abu" and float(rows["1"]["threat"]) > 0.5
-    assert float(rows["2"]["threat"]) == 0.0 and rows["2"]["posts"] == "1"
+    assert float(rows["2"]["threat"]) < 0.05 and rows["2"]["posts"] == "1"
 
 
 def test_unknown_format_is_one_clear_line_and_exit_2(tmp_path: Path):

@@ -49,7 +49,7 @@ def test_pipeline_queues_suspends_and_spares(store):
     risks, outcome = run(store)
     by_id = {r.account.id: r for r in risks}
     assert by_id["1"].score > by_id["2"].score > by_id["3"].score
-    assert by_id["4"].score == 0.0
+    assert by_id["4"].score < 0.05
     assert any(s.label == "intent to kill" for e in by_id["1"].evidence for s in e.spans)
 
     # Only the near-certain threat is suspended without a person.

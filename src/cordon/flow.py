@@ -51,19 +51,34 @@ def report_counts(store: Store) -> Counter[SubjectRef]:
     return counts
 
 
+# Posts scored per batch: the text models are vectorised, and small batches waste that.
+SCORE_BATCH = 4096
+
+
 def score_accounts(store: Store, scorer: TextScorer | None = None) -> Iterator[tuple[AccountScores, list[PostScores]]]:
     """Every account's text scores, with its scored posts. Accounts without posts are scored
     on their profile alone."""
     scorer = scorer or TextScorer()
     profiles = {a.ref: a for a in store.accounts()}
     seen: set[SubjectRef] = set()
+    pending: list[tuple] = []
+    size = 0
+
     for ref, group in groupby(store.posts(), key=lambda p: p.author_ref):
-        scored = list(scorer.score_posts(group))
+        posts = list(group)
         seen.add(ref)
-        yield scorer.score_account(profiles.get(ref), ref, scored), scored
+        pending.append((profiles.get(ref), ref, posts))
+        size += len(posts) + 1
+        if size >= SCORE_BATCH:
+            yield from scorer.score_accounts(pending)
+            pending, size = [], 0
     for ref, account in profiles.items():
         if ref not in seen:
-            yield scorer.score_account(account, ref, []), []
+            pending.append((account, ref, []))
+            if len(pending) >= SCORE_BATCH:
+                yield from scorer.score_accounts(pending)
+                pending = []
+    yield from scorer.score_accounts(pending)
 
 
 def assess(store: Store, scorer: TextScorer | None = None) -> list[AccountRisk]:

@@ -38,6 +38,12 @@ class TextSignal(Signal):
     """Scores the text of a post (or of a profile, for account-level use)."""
 
     applies_to = SubjectKind.POST
+    #: How an account's post scores become the account's: "top" (a few strong hits say it
+    #: all: a lexicon's explicit patterns) or "mean" (a calibrated model's average says how
+    #: much of the account is like this; one post of news vocabulary does not).
+    account_aggregate: ClassVar[str] = "top"
+    #: Scores at or above this carry evidence; below it they may not.
+    evidence_floor: ClassVar[float] = 0.0
 
     @abstractmethod
     def score(self, text: str, subject: SubjectRef) -> Score: ...

@@ -16,7 +16,7 @@ import yaml
 
 from cordon.domain import Evidence, Span, SubjectRef
 from cordon.signals.base import Score, TextSignal
-from cordon.signals.text.normalize import normalize
+from cordon.signals.text.normalize import fast_normalize, normalize
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,17 +46,18 @@ class LexiconSignal(TextSignal):
 
     def score(self, text: str, subject: SubjectRef) -> Score:
         lexicon = _load(self.category)
-        normalized, origin = normalize(text)
+        # Match on the fast normalisation; build the map back to the original characters only
+        # for the few posts that match (both give the same text: see normalize.py).
+        normalized = fast_normalize(text)
+        hits = [(p, m) for p in lexicon.patterns if (m := p.regex.search(normalized)) is not None]
+        if not hits:
+            return Score(0.0)
+        _, origin = normalize(text)
         spans: list[Span] = []
         miss = 1.0
-        for p in lexicon.patterns:
-            m = p.regex.search(normalized)
-            if m is None:
-                continue
+        for p, m in hits:
             miss *= 1.0 - p.weight
             spans.append(Span(origin[m.start()], origin[m.end() - 1] + 1, p.label))
-        if not spans:
-            return Score(0.0)
         damping = [d for d in lexicon.dampers if d.regex.search(normalized)]
         value = 1.0 - miss
         for d in damping:
