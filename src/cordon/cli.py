@@ -26,6 +26,8 @@ app = typer.Typer(
 )
 policy_app = typer.Typer(help="Check policies.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
+evaluate_app = typer.Typer(help="Measure detectors on data they were not trained on.", no_args_is_help=True)
+app.add_typer(evaluate_app, name="evaluate")
 
 out = Console()
 # Errors and counts are for people and logs alike: never wrap them.
@@ -221,6 +223,83 @@ def generate_scenario(
     for path in (files.platform, files.tweets, files.follows, files.reports, files.truth):
         if path is not None:
             out.print(f"wrote {path}", highlight=False)
+
+
+class Task(StrEnum):
+    threat = "threat"
+    extremism = "extremism"
+
+
+def _labelled(task: Task, data: list[Path], shared: Path | None, from_store: bool, store_url: str | None,
+              text: str, label: str, group: str):
+    from cordon.signals.text.datasets import LabelledTexts, load_labelled, shared_sets
+    from cordon.signals.text.training import decisions
+
+    out = LabelledTexts()
+    for path in data:
+        out.extend(load_labelled(path, text=text, label=label, group=group))
+    if shared is not None:
+        out.extend(shared_sets(task.value, shared))
+    if from_store:
+        with _store(store_url) as store:
+            out.extend(decisions(store)[task.value])
+    if not out.texts:
+        raise CordonError("no training data: give --data FILE, --shared DIR or --from-store")
+    return out
+
+
+_DATA = typer.Option("--data", help="Labelled CSV or JSONL (text, label 0/1, account column).")
+_SHARED = typer.Option("--shared", help="The public data sets folder (../shared/data).")
+_FROM_STORE = typer.Option("--from-store", help="Add moderators' past decisions from the store.")
+
+
+@app.command()
+def train(
+    task: Annotated[Task, typer.Option(help="What the model detects.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Model file to write (.npz).")],
+    data: Annotated[list[Path], _DATA] = [],  # noqa: B006 (typer reads the default, never mutates it)
+    shared: Annotated[Path | None, _SHARED] = None,
+    from_store: Annotated[bool, _FROM_STORE] = False,
+    text: Annotated[str, typer.Option(help="Text column.")] = "text",
+    label: Annotated[str, typer.Option(help="Label column (0/1).")] = "label",
+    group: Annotated[str, typer.Option(help="Account column; splits never separate an account.")] = "account_id",
+    store_url: Annotated[str | None, typer.Option("--store", help="Store URL.")] = None,
+) -> None:
+    """Train a text model. Point CORDON_TEXT_MODEL_DIR at a folder holding threat.npz and
+    extremism.npz to use your own models everywhere."""
+    from cordon.signals.text.training import train as train_model
+
+    examples = _labelled(task, data, shared, from_store, store_url, text, label, group)
+    model = train_model(task.value, examples)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    model.save(output)
+    out.print(f"trained {task.value} on {len(examples.texts):,} texts ({sum(examples.labels):,} positive); wrote {output}", highlight=False)
+
+
+@evaluate_app.command("text")
+def evaluate_text(
+    task: Annotated[Task, typer.Option(help="What the model detects.")],
+    data: Annotated[list[Path], _DATA] = [],  # noqa: B006
+    shared: Annotated[Path | None, _SHARED] = None,
+    from_store: Annotated[bool, _FROM_STORE] = False,
+    model_path: Annotated[Path | None, typer.Option("--model", help="Measure this model on all the data instead of training on 75% of the accounts.")] = None,
+    text: Annotated[str, typer.Option(help="Text column.")] = "text",
+    label: Annotated[str, typer.Option(help="Label column (0/1).")] = "label",
+    group: Annotated[str, typer.Option(help="Account column.")] = "account_id",
+    store_url: Annotated[str | None, typer.Option("--store", help="Store URL.")] = None,
+) -> None:
+    """ROC-AUC, PR-AUC and recall at 1% false-positive rate, split by account, each account
+    capped at 20 posts so prolific accounts do not dominate."""
+    from cordon.signals.text.evaluation import evaluate, measure
+    from cordon.signals.text.model import LinearTextModel
+
+    examples = _labelled(task, data, shared, from_store, store_url, text, label, group)
+    if model_path is not None:
+        metrics = measure(LinearTextModel.load(model_path), examples, train_size=0)
+    else:
+        metrics, _ = evaluate(task.value, examples)
+    for line in metrics.lines():
+        out.print(line, highlight=False)
 
 
 @policy_app.command("check")

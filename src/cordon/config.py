@@ -37,6 +37,11 @@ class Settings(BaseSettings):
         default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
         description="The PostgreSQL database the test suite uses; each test gets its own schema.",
     )
+    text_model_dir: Path | None = Field(
+        default=None,
+        description="A folder with your own threat.npz and extremism.npz (from `cordon train`); "
+        "unset means the models that ship in the package.",
+    )
     ingest_batch_size: int = Field(
         default=20_000,
         ge=1,

@@ -6,15 +6,17 @@ import pytest
 
 from cordon.domain import SubjectKind, SubjectRef
 from cordon.signals.base import Signal, TextSignal
+from cordon.signals.text.classifier import ExtremismModel, ThreatModel
 from cordon.signals.text.lexicon import ExtremismLexicon, ThreatLexicon
 
-TEXT_SIGNALS = [ThreatLexicon, ExtremismLexicon]
+TEXT_SIGNALS = [ThreatLexicon, ExtremismLexicon, ThreatModel, ExtremismModel]
 SUBJECT = SubjectRef.post("twitter", "1")
 SAMPLES = [
     "", " ", "I love football and coffee",
     "We will slaughter their employees, the staff are targets",
     "الدولة الإسلامية باقية وتتمدد #الخلافة",
     "Wir werden sie töten",
+    "Amaq: soldiers of the caliphate carried out the attack #Dawla",
     "\u200b\u200d\u0640" * 50,
     "💣💣 k i l l them all 🔪",
     "a" * 1_000_000,
@@ -33,13 +35,13 @@ def test_contract(signal_class):
     signal = signal_class()
     assert isinstance(signal, Signal) and isinstance(signal, TextSignal)
     assert signal.applies_to is SubjectKind.POST
+    assert signal.account_aggregate in ("top", "mean")
     fired = 0
     for text in SAMPLES:
         score = signal.score(text, SUBJECT)
         assert 0.0 <= score.value <= 1.0
-        if score.value == 0.0:
-            assert score.evidence == ()
-            continue
+        if score.value == 0.0 or score.value < signal.evidence_floor:
+            continue  # below its evidence floor a signal may skip the (costly) evidence
         fired += 1
         assert score.evidence, "a positive score must carry evidence"
         for evidence in score.evidence:

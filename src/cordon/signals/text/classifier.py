@@ -23,7 +23,13 @@ def packaged_model_path(task: str) -> Path:
 
 
 @cache
-def _packaged(task: str) -> LinearTextModel:
+def _default_model(task: str) -> LinearTextModel:
+    """The platform's own model where CORDON_TEXT_MODEL_DIR has one, else the packaged one."""
+    from cordon.config import get_settings
+
+    custom = get_settings().text_model_dir
+    if custom is not None and (custom / f"{task}.npz").is_file():
+        return LinearTextModel.load(custom / f"{task}.npz")
     return LinearTextModel.load(packaged_model_path(task))
 
 
@@ -33,7 +39,7 @@ class ModelSignal(TextSignal):
     account_aggregate = "mean"
 
     def __init__(self, model: LinearTextModel | None = None) -> None:
-        self.model = model or _packaged(self.task)
+        self.model = model or _default_model(self.task)
 
     def score(self, text: str, subject: SubjectRef) -> Score:
         return self.score_many([(text, subject)])[0]
@@ -65,6 +71,10 @@ class ModelSignal(TextSignal):
 class ThreatModel(ModelSignal):
     name = "model.threat"
     task = "threat"
+    # Calibrated honestly, this model never says more than about 0.33: even its most
+    # confident texts in the public threat sets are threats one time in three. Its top bins
+    # start near 0.2, and those are the posts worth showing the words of.
+    evidence_floor = 0.2
 
 
 class ExtremismModel(ModelSignal):
