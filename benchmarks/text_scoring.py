@@ -20,7 +20,7 @@ from sklearn.pipeline import make_pipeline
 
 from cordon.domain import Post
 from cordon.signals.accounts import TextScorer
-from cordon.signals.text.classifier import ExtremismModel
+from cordon.signals.text.classifier import ExtremismModel, ThreatModel
 from cordon.signals.text.datasets import extremism_sets
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,6 +41,7 @@ def main() -> None:
     baseline = make_pipeline(TfidfVectorizer(ngram_range=(1, 2)), LogisticRegression(max_iter=1000))
     baseline.fit(texts, data.y)
     model = ExtremismModel().model
+    heads = [ThreatModel(), ExtremismModel()]
     scorer = TextScorer()
     batch = 4096
 
@@ -54,6 +55,29 @@ def main() -> None:
             model.predict([p.text for p in posts[i : i + batch]])
         return len(posts)
 
+    def run_models() -> int:
+        for i in range(0, len(posts), batch):
+            chunk = [p.text for p in posts[i : i + batch]]
+            for head in heads:
+                head.model.predict(chunk)
+        return len(posts)
+
+    # Ordinary traffic: the same texts less the extremist ones (evidence is only computed for
+    # the few posts that score high, as on a real platform).
+    ordinary = [p for p, label in zip(posts, data.labels) if label == 0]
+
+    def run_scorer_ordinary() -> int:
+        for i in range(0, len(ordinary), batch):
+            scorer.score_posts(ordinary[i : i + batch])
+        return len(ordinary)
+
+    def run_heads() -> int:
+        for i in range(0, len(posts), batch):
+            items = [(p.text, p.ref) for p in posts[i : i + batch]]
+            for head in heads:
+                head.score_many(items)
+        return len(posts)
+
     def run_scorer() -> int:
         for i in range(0, len(posts), batch):
             scorer.score_posts(posts[i : i + batch])
@@ -63,7 +87,10 @@ def main() -> None:
     for label, work in [
         ("baseline: sklearn TF-IDF + LR (one head)", run_baseline),
         ("cordon extremism model (one head)", run_model),
-        ("cordon default scoring: both heads, models + lexicons", run_scorer),
+        ("cordon default models, both heads, scores only", run_models),
+        ("cordon default models as signals (with evidence)", run_heads),
+        ("cordon default scoring: models + lexicons, with evidence", run_scorer),
+        ("the same on ordinary traffic only (no extremist posts)", run_scorer_ordinary),
     ]:
         rate, rates = median_rate(work, args.repeat)
         base = base or rate

@@ -4,7 +4,7 @@ import pytest
 
 from cordon.domain import SubjectRef
 from cordon.signals.text.lexicon import ExtremismLexicon, ThreatLexicon
-from cordon.signals.text.normalize import normalize
+from cordon.signals.text.normalize import fast_normalize, normalize
 
 S = SubjectRef.post("t", "1")
 
@@ -69,3 +69,22 @@ def test_spans_point_at_the_original_characters():
     evidence = ThreatLexicon().score(text, S).evidence[0]
     span = next(s for s in evidence.spans if s.label == "call to kill")
     assert text[span.start : span.end].replace("\u200b", "") == "kill them"
+
+
+def test_required_words_cover_every_pattern(shared_data):
+    """A post the prefilter skips must be a post no pattern matches: checked on the real data
+    sets and on a generated platform's posts."""
+    from cordon.scenario import ScenarioConfig, generate
+    from cordon.signals.text.datasets import extremism_sets, threat_sets
+    from cordon.signals.text.lexicon import _load
+
+    texts = extremism_sets(shared_data).texts + threat_sets(shared_data).texts
+    texts += [p.text for p in generate(ScenarioConfig(seed=5, accounts=2_000)).posts]
+    for category in ("threat", "extremism"):
+        lexicon = _load(category)
+        for text in texts:
+            normalized = fast_normalize(text)
+            if lexicon.requires.search(normalized):
+                continue
+            matched = [p.label for p in lexicon.patterns if p.regex.search(normalized)]
+            assert not matched, f"{category} patterns {matched} match but 'requires' misses: {text[:80]!r}"

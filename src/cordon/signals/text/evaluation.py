@@ -40,7 +40,7 @@ class Metrics:
             f"  recall at 1% FPR     {self.recall_at_1pct_fpr:.4f}",
             f"  Brier score          {self.brier:.4f}",
         ]
-        out += [f"  FPR at 0.5, {src:<14}{rate:.4f}" for src, rate in sorted(self.fpr_by_source.items())]
+        out += [f"  FPR at 0.5, {src:<20} {rate:.4f}" for src, rate in sorted(self.fpr_by_source.items())]
         return out
 
 

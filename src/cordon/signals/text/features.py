@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer
+from sklearn.utils import murmurhash3_32
 
 from cordon.signals.text.normalize import fast_normalize, normalize
 
@@ -25,6 +26,9 @@ N_FEATURES = 2**20
 # finds the same tokens again with it.
 TOKEN = re.compile(r"(?u)\b\w\w+\b")
 _CUES = re.compile(r"^rt @\w+:?|\brt @\w+:|https?://\S+|www\.\S+|@\w+|\d+")
+
+
+_SHARED: dict[int, Featurizer] = {}
 
 
 def _blank(match: re.Match[str]) -> str:
@@ -39,26 +43,46 @@ def prepare(text: str) -> str:
 class Featurizer:
     """Stateless: the same texts give the same matrix in training and in production."""
 
+    def __new__(cls, n_features: int = N_FEATURES) -> Featurizer:
+        # One instance per size, shared by every model of that size: see transform().
+        shared = _SHARED.get(n_features)
+        if shared is None:
+            shared = _SHARED[n_features] = super().__new__(cls)
+        return shared
+
     def __init__(self, n_features: int = N_FEATURES) -> None:
+        if getattr(self, "_ready", False):
+            return
+        self._ready = True
+        self._last: tuple[tuple[str, ...], sparse.csr_matrix] | None = None
         self.n_features = n_features
         self._vectorizer = HashingVectorizer(
             n_features=n_features, ngram_range=(1, 2), lowercase=False, alternate_sign=False,
             binary=True, norm="l2", token_pattern=TOKEN.pattern, dtype=np.float32,
         )
-        # Hashes a ready-made feature string ("kill", "will kill") to its column.
-        self._feature_index = HashingVectorizer(
-            n_features=n_features, analyzer=lambda feature: [feature], alternate_sign=False,
-            norm=None, dtype=np.float32,
-        )
 
     def transform(self, texts: Iterable[str]) -> sparse.csr_matrix:
-        return self._vectorizer.transform([prepare(t) for t in texts])
+        """The feature matrix. The threat and extremism models score the same batch one after
+        the other; the last batch's matrix is kept so the second model reuses it (featurising
+        is nine tenths of scoring)."""
+        key = tuple(texts)
+        last = self._last
+        if last is not None and last[0] == key:
+            return last[1]
+        matrix = self._vectorizer.transform([prepare(t) for t in key])
+        self._last = (key, matrix)
+        return matrix
 
     def columns(self, features: Sequence[str]) -> np.ndarray:
-        """The column of each feature string."""
-        if not features:
-            return np.zeros(0, dtype=np.int64)
-        return self._feature_index.transform(features).indices.astype(np.int64)
+        """The column of each feature string ("kill", "will kill"), exactly as the vectorizer
+        hashes it: murmurhash3 of the UTF-8 bytes, seed 0, |h| mod n (a test holds them
+        equal). Called directly, not through a one-feature vectorizer, which costs 0.25 ms."""
+        n = self.n_features
+        out = np.empty(len(features), dtype=np.int64)
+        for i, feature in enumerate(features):
+            h = murmurhash3_32(feature, seed=0)
+            out[i] = (2147483647 - (n - 1)) % n if h == -2147483648 else abs(h) % n
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ class _Pattern:
 
 @dataclass(frozen=True, slots=True)
 class _Lexicon:
+    requires: re.Pattern[str]
     patterns: tuple[_Pattern, ...]
     dampers: tuple[_Pattern, ...]
 
@@ -38,7 +39,7 @@ def _load(category: str) -> _Lexicon:
     entry = spec[category]
     patterns = tuple(_Pattern(p["label"], p["weight"], re.compile(p["pattern"])) for p in entry["patterns"])
     dampers = tuple(_Pattern(d["label"], d["factor"], re.compile(d["pattern"])) for d in entry["dampers"])
-    return _Lexicon(patterns, dampers)
+    return _Lexicon(re.compile(entry["requires"]), patterns, dampers)
 
 
 class LexiconSignal(TextSignal):
@@ -49,6 +50,8 @@ class LexiconSignal(TextSignal):
         # Match on the fast normalisation; build the map back to the original characters only
         # for the few posts that match (both give the same text: see normalize.py).
         normalized = fast_normalize(text)
+        if not lexicon.requires.search(normalized):
+            return Score(0.0)
         hits = [(p, m) for p in lexicon.patterns if (m := p.regex.search(normalized)) is not None]
         if not hits:
             return Score(0.0)

@@ -71,6 +71,11 @@ def normalize(text: str) -> tuple[str, list[int]]:
     """Lower-case, compatibility-folded text without invisibles, diacritics or tatweel, with
     Arabic letter variants folded, leetspeak undone and spaced-out letters joined. Returns it
     and, for each of its characters, the index of the original character it came from."""
+    if text.isascii():
+        # ASCII changes one character for one unless spaced letters were joined.
+        fast = fast_normalize(text)
+        if len(fast) == len(text):
+            return fast, list(range(len(text)))
     out: list[str] = []
     origin: list[int] = []
     for i, ch in enumerate(text):
