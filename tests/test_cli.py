@@ -121,3 +121,33 @@ def test_generate_then_score_accounts(tmp_path: Path):
     hub_scores = [float(r["extremism"]) for r in rows if r["account_id"] in set(truth["hubs"])]
     ordinary = [float(r["extremism"]) for r in rows if truth["roles"][r["account_id"]] == "ordinary"]
     assert sum(hub_scores) / len(hub_scores) > 0.5 > max(ordinary)
+
+
+def test_score_survives_hostile_text(tmp_path: Path):
+    """Empty text, a 1 MB post, scripts the models never saw, and a truncated last line:
+    every good post is scored, the broken line is quarantined."""
+    import orjson
+
+    posts = {
+        "empty": "",
+        "huge": "kill them all " * 80_000,
+        "cjk": "我们会杀死他们 これはテストです",
+        "emoji": "💣🔪🔥" * 10,
+        "mixed": "الدولة\u200b الإسلامية باقية #Dawla w3 w1ll k1ll",
+    }
+    lines = [orjson.dumps({"type": "post", "id": k, "author_id": "1", "text": v}) for k, v in posts.items()]
+    lines.append(b'{"type": "post", "id": "cut", "author_id": "1", "te')
+    src = tmp_path / "hostile.jsonl"
+    src.write_bytes(b"\n".join(lines))
+    out = tmp_path / "scores.csv"
+    result = cordon("score", str(src), "-o", str(out), tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr.decode()
+    rows = {r["post_id"]: r for r in read_csv(out)}
+    assert set(rows) == set(posts)
+    assert all(0.0 <= float(r[c]) <= 1.0 for r in rows.values() for c in ("threat", "extremism"))
+    assert float(rows["mixed"]["extremism"]) > 0.5 and float(rows["huge"]["threat"]) > 0.5
+    assert f"{src}:6" in result.stderr.decode() and "quarantined 1" in result.stderr.decode()
+    accounts = tmp_path / "accounts.csv"
+    assert cordon("score", str(src), "--level", "account", "-o", str(accounts), tmp_path=tmp_path).returncode == 0
+    (row,) = read_csv(accounts)
+    assert "post " in row["evidence"]

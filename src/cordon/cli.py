@@ -137,7 +137,8 @@ def score(
                 writer.writerow(["account_id", "username", "extremism", "threat", "posts", "risk", "evidence"])
                 for a, _ in score_accounts(store):
                     risk = fuse(a, reports.get(a.account, 0))
-                    summary = "; ".join(e.summary for e in a.evidence[:3])
+                    # Which posts drove the score: each piece of evidence names its post.
+                    summary = "; ".join(f"{e.subject.kind.value} {e.subject.id}: {e.summary}" for e in a.evidence[:3])
                     writer.writerow([a.account.id, a.username, a.extremism, a.threat, a.posts, risk.score, summary])
     err.print(f"wrote {output}", highlight=False, markup=False)
 
