@@ -412,41 +412,34 @@ def _tweet(
             out.append(Interaction(PLATFORM, _MENTION, author_id, target, created_at, tid))
 
 
-def _urls(value: Any) -> tuple[str, ...]:
+def _entity_texts(value: Any, field: str, keys: tuple[str, ...], lower: bool = False) -> tuple[str, ...]:
+    """The distinct texts of a list of entity objects (urls, hashtags), in order: the first
+    non-empty of `keys` in each, checked, every failure naming its field."""
     if type(value) is not list:
-        raise RecordError(f"expected a list, got {type(value).__name__}", "entities.urls")
+        raise RecordError(f"expected a list, got {type(value).__name__}", field)
     found: list[str] = []
-    for u in value:
-        if type(u) is not dict:
-            raise RecordError("expected a list of objects", "entities.urls")
-        url = u.get("expanded_url") or u.get("url")
-        if url:
-            if type(url) is not str:
-                raise RecordError(
-                    f"expected text, got {type(url).__name__}", "entities.urls.expanded_url"
-                )
-            if url not in found:
-                found.append(url)
+    for entity in value:
+        if type(entity) is not dict:
+            raise RecordError("expected a list of objects", field)
+        text = next((entity[k] for k in keys if entity.get(k)), None)
+        if text is None:
+            continue
+        if type(text) is not str:
+            raise RecordError(f"expected text, got {type(text).__name__}", f"{field}.{keys[0]}")
+        if lower:
+            text = text.lower()
+        if text not in found:
+            found.append(text)
     return tuple(found)
+
+
+def _urls(value: Any) -> tuple[str, ...]:
+    # The expanded URL where twarc2 has it, not the t.co wrapper.
+    return _entity_texts(value, "entities.urls", ("expanded_url", "url"))
 
 
 def _hashtags(value: Any) -> tuple[str, ...]:
-    if type(value) is not list:
-        raise RecordError(f"expected a list, got {type(value).__name__}", "entities.hashtags")
-    found: list[str] = []
-    for h in value:
-        if type(h) is not dict:
-            raise RecordError("expected a list of objects", "entities.hashtags")
-        tag = h.get("tag")
-        if tag:
-            if type(tag) is not str:
-                raise RecordError(
-                    f"expected text, got {type(tag).__name__}", "entities.hashtags.tag"
-                )
-            tag = tag.lower()
-            if tag not in found:
-                found.append(tag)
-    return tuple(found)
+    return _entity_texts(value, "entities.hashtags", ("tag",), lower=True)
 
 
 def _mentions(value: Any, by_username: dict[str, str] | None) -> tuple[str, ...]:
