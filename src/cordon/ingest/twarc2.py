@@ -412,20 +412,25 @@ def _tweet(
             out.append(Interaction(PLATFORM, _MENTION, author_id, target, created_at, tid))
 
 
-def _entity_texts(value: Any, field: str, keys: tuple[str, ...], lower: bool = False) -> tuple[str, ...]:
-    """The distinct texts of a list of entity objects (urls, hashtags), in order: the first
-    non-empty of `keys` in each, checked, every failure naming its field."""
+def _entity_texts(
+    value: Any, field: str, key: str, fallback: str | None = None, lower: bool = False
+) -> tuple[str, ...]:
+    """The distinct texts of a list of entity objects (urls, hashtags), in order: each one's
+    `key`, else its `fallback`, checked, every failure naming its field. (Plain lookups, no
+    generator: this runs for most tweets.)"""
     if type(value) is not list:
         raise RecordError(f"expected a list, got {type(value).__name__}", field)
     found: list[str] = []
     for entity in value:
         if type(entity) is not dict:
             raise RecordError("expected a list of objects", field)
-        text = next((entity[k] for k in keys if entity.get(k)), None)
-        if text is None:
+        text = entity.get(key)
+        if not text and fallback is not None:
+            text = entity.get(fallback)
+        if not text:
             continue
         if type(text) is not str:
-            raise RecordError(f"expected text, got {type(text).__name__}", f"{field}.{keys[0]}")
+            raise RecordError(f"expected text, got {type(text).__name__}", f"{field}.{key}")
         if lower:
             text = text.lower()
         if text not in found:
@@ -435,11 +440,11 @@ def _entity_texts(value: Any, field: str, keys: tuple[str, ...], lower: bool = F
 
 def _urls(value: Any) -> tuple[str, ...]:
     # The expanded URL where twarc2 has it, not the t.co wrapper.
-    return _entity_texts(value, "entities.urls", ("expanded_url", "url"))
+    return _entity_texts(value, "entities.urls", "expanded_url", "url")
 
 
 def _hashtags(value: Any) -> tuple[str, ...]:
-    return _entity_texts(value, "entities.hashtags", ("tag",), lower=True)
+    return _entity_texts(value, "entities.hashtags", "tag", lower=True)
 
 
 def _mentions(value: Any, by_username: dict[str, str] | None) -> tuple[str, ...]:
