@@ -107,18 +107,7 @@ class _Writer:
             body, lang = c.render(t.OFFICIAL_RELEASE, "ar" if rng.random() < 0.55 else "en")
             urls = [c.link("propaganda") for _ in range(rng.randint(1, 3))]
             tags = c.hashtags("extremist") if rng.random() < 0.6 else []
-            draft = Draft(
-                author,
-                ts,
-                assemble(body, urls=urls, hashtags=tags),
-                lang,
-                "release",
-                urls=tuple(urls),
-                media=(c.media_hash(),),
-                hashtags=tags_of(tags),
-            )
-            out.append(self.add(draft))
-            self.support.append(draft)
+            out.append(self._propaganda(author, ts, body, lang, "release", urls, tags, media=(c.media_hash(),)))
         return out
 
     def _hub_reposts(self, releases: Timeline) -> None:
@@ -279,9 +268,7 @@ class _Writer:
         """Spread a release: its links or fresh mirrors, and its video, often re-encoded."""
         rng, c = self.rng, self.compose
         body, lang = c.render(t.SHARE_RELEASE, self.lang(author))
-        obfuscated = rng.random() < self.config.obfuscation_share
-        if obfuscated:
-            body = c.obfuscate(body, lang)
+        body, obfuscated = self._maybe_obfuscate(body, lang)
         urls = [rng.choice(release.urls)] if rng.random() < 0.6 else []
         urls += [c.link("propaganda") for _ in range(rng.randint(0 if urls else 1, 2))]
         roll = rng.random()
@@ -293,39 +280,30 @@ class _Writer:
             else ()
         )
         tags = c.hashtags("extremist") if rng.random() < 0.7 else []
-        draft = Draft(
-            author,
-            ts,
-            assemble(body, urls=urls, hashtags=tags),
-            lang,
-            "share",
-            urls=tuple(urls),
-            media=media,
-            hashtags=tags_of(tags),
-            obfuscated=obfuscated,
-        )
-        self.support.append(self.add(draft))
-        if obfuscated:
-            self.obfuscated.append(draft)
-        return draft
+        return self._propaganda(author, ts, body, lang, "share", urls, tags, media=media, obfuscated=obfuscated)
 
     def _support(self, author: int, ts: int) -> Draft:
         rng, c = self.rng, self.compose
         body, lang = c.render(t.SUPPORT, self.lang(author))
-        obfuscated = rng.random() < self.config.obfuscation_share
-        if obfuscated:
-            body = c.obfuscate(body, lang)
+        body, obfuscated = self._maybe_obfuscate(body, lang)
         tags = c.hashtags("extremist") if rng.random() < 0.5 else []
         urls = [c.link("propaganda")] if rng.random() < 0.15 else []
+        return self._propaganda(author, ts, body, lang, "support", urls, tags, obfuscated=obfuscated)
+
+    def _maybe_obfuscate(self, body: str, lang: str) -> tuple[str, bool]:
+        """A minority of posts hide from filters (zero-width characters, tatweel, leetspeak)."""
+        if self.rng.random() < self.config.obfuscation_share:
+            return self.compose.obfuscate(body, lang), True
+        return body, False
+
+    def _propaganda(
+        self, author: int, ts: int, body: str, lang: str, kind: str, urls: list[str],
+        tags: list[str], *, media: tuple = (), obfuscated: bool = False,
+    ) -> Draft:
+        """A release, a share of one, or a support post: written out, and counted as support."""
         draft = Draft(
-            author,
-            ts,
-            assemble(body, urls=urls, hashtags=tags),
-            lang,
-            "support",
-            urls=tuple(urls),
-            hashtags=tags_of(tags),
-            obfuscated=obfuscated,
+            author, ts, assemble(body, urls=urls, hashtags=tags), lang, kind,
+            urls=tuple(urls), media=media, hashtags=tags_of(tags), obfuscated=obfuscated,
         )
         self.support.append(self.add(draft))
         if obfuscated:
@@ -335,9 +313,7 @@ class _Writer:
     def _threat(self, author: int, ts: int, staff: bool) -> None:
         rng, c = self.rng, self.compose
         body, lang = c.render(t.THREAT_STAFF if staff else t.THREAT_GENERAL, self.lang(author))
-        obfuscated = rng.random() < self.config.obfuscation_share
-        if obfuscated:
-            body = c.obfuscate(body, lang)
+        body, obfuscated = self._maybe_obfuscate(body, lang)
         tags = c.hashtags("extremist") if rng.random() < 0.5 else []
         draft = Draft(
             author,
