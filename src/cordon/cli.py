@@ -151,13 +151,15 @@ def assess(
     """Score every account in the store, save its risk, and apply the policy."""
     from cordon.enforce import Executor
     from cordon.enforce.actuators import InternalActuator
-    from cordon.flow import apply_policy, assess as assess_store
+    from cordon.flow import apply_policy, assess as assess_store, report_counts
     from cordon.policy import default_policy, load_policy
 
     rules = load_policy(policy) if policy else default_policy()
     with _store(store_url) as store:
-        risks = assess_store(store)
-        outcome = apply_policy(store, rules, risks, Executor(store, [InternalActuator(store)]))
+        reports = report_counts(store)
+        risks = assess_store(store, reports=reports)
+        executor = Executor(store, [InternalActuator(store)])
+        outcome = apply_policy(store, rules, risks, executor, reports=reports)
     opened = ", ".join(f"{q}: {n}" for q, n in outcome.cases_opened.most_common()) or "none"
     out.print(f"scored {len(risks)} accounts; cases opened ({opened}); suspended {outcome.suspended}; "
               f"reports logged {outcome.reports_logged}", highlight=False)

@@ -18,7 +18,7 @@ from cordon.cases import fold_cases
 from cordon.domain import EventName, SubjectRef
 from cordon.enforce import Executor
 from cordon.enforce.actuators import InternalActuator
-from cordon.flow import apply_policy, assess
+from cordon.flow import apply_policy, assess, report_counts
 from cordon.ingest.pipeline import ingest_files
 from cordon.policy import default_policy
 from cordon.reports import build_report
@@ -129,10 +129,11 @@ def run_demo(*, accounts: int, seed: int, workdir: Path, store_url: str, console
         step(f"read {stats.read:,}, stored {stats.stored:,}, duplicate {stats.duplicate:,}, quarantined {stats.quarantined:,}")
 
         step("scoring every account")
-        risks = assess(store)
+        reports = report_counts(store)
+        risks = assess(store, reports=reports)
         step("applying the default policy")
         policy = default_policy()
-        outcome = apply_policy(store, policy, risks, Executor(store, [InternalActuator(store)]))
+        outcome = apply_policy(store, policy, risks, Executor(store, [InternalActuator(store)]), reports=reports)
         opened = ", ".join(f"{q} {n}" for q, n in outcome.cases_opened.most_common()) or "none new"
         step(f"cases opened: {opened}; suspended now: {outcome.suspended}; reports logged: {outcome.reports_logged}")
 

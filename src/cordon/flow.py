@@ -37,17 +37,14 @@ def _now() -> datetime:
 def report_counts(store: Store) -> Counter[SubjectRef]:
     """Reports per account. A report on a post counts against the post's author."""
     counts: Counter[SubjectRef] = Counter()
-    reported_posts: Counter[tuple[str, str]] = Counter()
+    reported_posts: Counter[SubjectRef] = Counter()
     for report in store.reports():
         if report.subject.kind is SubjectKind.ACCOUNT:
             counts[report.subject] += 1
         else:
-            reported_posts[(report.subject.platform, report.subject.id)] += 1
-    if reported_posts:
-        for post in store.posts():
-            n = reported_posts.get((post.platform, post.id))
-            if n:
-                counts[post.author_ref] += n
+            reported_posts[report.subject] += 1
+    for post, author in store.post_authors(reported_posts).items():
+        counts[author] += reported_posts[post]
     return counts
 
 
@@ -81,9 +78,12 @@ def score_accounts(store: Store, scorer: TextScorer | None = None) -> Iterator[t
     yield from scorer.score_accounts(pending)
 
 
-def assess(store: Store, scorer: TextScorer | None = None) -> list[AccountRisk]:
-    """Score and fuse every account's risk, and save it. Returns the risks, highest first."""
-    reports = report_counts(store)
+def assess(
+    store: Store, scorer: TextScorer | None = None, reports: Counter[SubjectRef] | None = None
+) -> list[AccountRisk]:
+    """Score and fuse every account's risk, and save it. Returns the risks, highest first.
+    `reports` is report_counts(store), when the caller already has it."""
+    reports = report_counts(store) if reports is None else reports
     risks = [fuse(scores, reports.get(scores.account, 0)) for scores, _ in score_accounts(store, scorer)]
     store.save_risks(risks)
     return sorted(risks, key=lambda r: -r.score)
@@ -114,12 +114,14 @@ def log_reports(store: Store, clock: Clock = _now) -> int:
 
 
 def apply_policy(
-    store: Store, policy: Policy, risks: list[AccountRisk], executor: Executor, clock: Clock = _now
+    store: Store, policy: Policy, risks: list[AccountRisk], executor: Executor, clock: Clock = _now,
+    reports: Counter[SubjectRef] | None = None,
 ) -> PolicyOutcome:
     """Carry out the policy's effects. Idempotent: a subject with a waiting case gets no second
-    one, and an account already suspended is not suspended again."""
+    one, and an account already suspended is not suspended again. `reports` is
+    report_counts(store), when the caller already has it (assess needs it too)."""
     outcome = PolicyOutcome(reports_logged=log_reports(store, clock))
-    reports = report_counts(store)
+    reports = report_counts(store) if reports is None else reports
     waiting = {c.subject for c in fold_cases(store.events()).values() if c.state in WAITING}
     new_events: list[ModerationEvent] = []
     for risk in risks:

@@ -14,7 +14,7 @@ from cordon.store import Store
 def queue_rows(store: Store, queue: str | None = None, limit: int = 20) -> list[tuple[Case, str, str]]:
     """(case, username, evidence summary) for the top of the queue."""
     cases = review_queue(fold_cases(store.events()).values(), queue)[:limit]
-    risks = {r.account: r for r in store.risks()} if cases else {}
+    risks = {r.account: r for r in store.risks(accounts=[c.subject for c in cases])}
     rows = []
     for case in cases:
         account = store.get_account(case.subject)

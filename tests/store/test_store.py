@@ -156,3 +156,16 @@ def test_reopening_migrates_nothing_and_keeps_data(store):
     store.upsert_accounts([account(1)])
     upgrade(store.engine)  # a second start of the same store
     assert store.counts()["accounts"] == 1
+
+
+def test_post_authors_and_risks_of_some_accounts(store):
+    store.insert_posts([post(1, 7), post(2, 8)])
+    known, unknown = SubjectRef.post("twitter", "p1"), SubjectRef.post("twitter", "nope")
+    assert store.post_authors([known, unknown, known]) == {known: SubjectRef.account("twitter", "7")}
+    assert store.post_authors([]) == {}
+    with pytest.raises(StoreError, match="not a post"):
+        store.post_authors([SubjectRef.account("twitter", "7")])
+    a, b, c = (SubjectRef.account("twitter", i) for i in "abc")
+    store.save_risks([AccountRisk(a, 0.1), AccountRisk(b, 0.9), AccountRisk(c, 0.5)])
+    assert [r.account for r in store.risks(accounts=[a, b])] == [b, a]
+    assert store.risks(accounts=[]) == []

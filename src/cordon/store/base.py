@@ -103,6 +103,14 @@ class Store(ABC):
             raise StoreError(f"posts: author {author} is not an account")
         return self._posts(author)
 
+    def post_authors(self, posts: Iterable[SubjectRef]) -> dict[SubjectRef, SubjectRef]:
+        """The author of each given post that the store holds (unknown posts are left out)."""
+        refs = list(dict.fromkeys(posts))
+        for ref in refs:
+            if ref.kind is not SubjectKind.POST:
+                raise StoreError(f"post_authors: {ref} is not a post")
+        return self._post_authors(refs) if refs else {}
+
     def interactions(self, kind: InteractionKind | None = None) -> Iterator[Interaction]:
         return self._interactions(None if kind is None else InteractionKind(kind))
 
@@ -122,11 +130,16 @@ class Store(ABC):
                 raise StoreError(f"save_risks: score {risk.score!r} of {risk.account} is outside [0,1]")
         return self._save_risks(batch) if batch else 0
 
-    def risks(self, limit: int | None = None, min_score: float = 0.0) -> list[AccountRisk]:
-        """Highest risk first."""
+    def risks(
+        self, limit: int | None = None, min_score: float = 0.0, accounts: Iterable[SubjectRef] | None = None
+    ) -> list[AccountRisk]:
+        """Highest risk first; only the given accounts' when `accounts` is given."""
         if limit is not None and limit < 0:
             raise StoreError("risks: limit must be >= 0")
-        return self._risks(limit, min_score)
+        wanted = None if accounts is None else list(dict.fromkeys(accounts))
+        if wanted == []:
+            return []
+        return self._risks(limit, min_score, wanted)
 
     # -- moderation log ------------------------------------------------------------------
     def append_events(self, events: Sequence[ModerationEvent]) -> list[ModerationEvent]:
@@ -178,6 +191,8 @@ class Store(ABC):
     @abstractmethod
     def _posts(self, author: SubjectRef | None) -> Iterator[Post]: ...
     @abstractmethod
+    def _post_authors(self, posts: list[SubjectRef]) -> dict[SubjectRef, SubjectRef]: ...
+    @abstractmethod
     def _interactions(self, kind: InteractionKind | None) -> Iterator[Interaction]: ...
     @abstractmethod
     def _reports(self, subject: SubjectRef | None) -> Iterator[Report]: ...
@@ -186,7 +201,7 @@ class Store(ABC):
     @abstractmethod
     def _save_risks(self, risks: list[AccountRisk]) -> int: ...
     @abstractmethod
-    def _risks(self, limit: int | None, min_score: float) -> list[AccountRisk]: ...
+    def _risks(self, limit: int | None, min_score: float, accounts: list[SubjectRef] | None) -> list[AccountRisk]: ...
     @abstractmethod
     def _append_events(self, events: Sequence[ModerationEvent]) -> list[ModerationEvent]: ...
     @abstractmethod

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, or_, select
 from sqlalchemy.engine import make_url
 
 from cordon.domain import (
@@ -67,6 +67,19 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _by_platform(refs: list[SubjectRef]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for ref in refs:
+        grouped.setdefault(ref.platform, []).append(ref.id)
+    return grouped
+
+
+def _chunks(ids: list[str], size: int = 900) -> Iterator[list[str]]:
+    # Below SQLite's default limit of bound parameters per statement.
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 class SqlStore(Store):
@@ -164,6 +177,18 @@ class SqlStore(Store):
             query = query.where(posts.c.platform == author.platform, posts.c.author_id == author.id)
         return self._stream(query, codec.row_to_post)
 
+    def _post_authors(self, refs: list[SubjectRef]) -> dict[SubjectRef, SubjectRef]:
+        out: dict[SubjectRef, SubjectRef] = {}
+        with self._engine.connect() as conn:
+            for platform, ids in _by_platform(refs).items():
+                for chunk in _chunks(ids):
+                    rows = conn.execute(
+                        select(posts.c.id, posts.c.author_id).where(posts.c.platform == platform, posts.c.id.in_(chunk))
+                    )
+                    for post_id, author_id in rows:
+                        out[SubjectRef.post(platform, post_id)] = SubjectRef.account(platform, author_id)
+        return out
+
     def _interactions(self, kind: InteractionKind | None) -> Iterator[Interaction]:
         query = select(interactions)
         if kind is not None:
@@ -191,12 +216,16 @@ class SqlStore(Store):
                 for name, t in tables.items()
             }
 
-    def _risks(self, limit: int | None, min_score: float) -> list[AccountRisk]:
-        query = (
-            select(account_risk)
-            .where(account_risk.c.score >= min_score)
-            .order_by(account_risk.c.score.desc(), account_risk.c.platform, account_risk.c.account_id)
-        )
+    def _risks(self, limit: int | None, min_score: float, accounts: list[SubjectRef] | None) -> list[AccountRisk]:
+        query = select(account_risk).where(account_risk.c.score >= min_score)
+        if accounts is not None:
+            query = query.where(
+                or_(*(
+                    (account_risk.c.platform == platform) & account_risk.c.account_id.in_(ids)
+                    for platform, ids in _by_platform(accounts).items()
+                ))
+            )
+        query = query.order_by(account_risk.c.score.desc(), account_risk.c.platform, account_risk.c.account_id)
         if limit is not None:
             query = query.limit(limit)
         with self._engine.connect() as conn:
