@@ -29,9 +29,5 @@ class StoreError(CordonError):
     pass
 
 
-class AppendOnlyViolation(StoreError):
-    """Something tried to change or remove a moderation event."""
-
-
 class PolicyError(CordonError):
     pass

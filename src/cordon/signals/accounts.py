@@ -70,9 +70,6 @@ class TextScorer:
         extremism, parts = self.extremism.score_parts(items)
         return [PostScores(p, t, e, tuple(pp)) for p, t, e, pp in zip(posts, threats, extremism, zip(*parts))]
 
-    def score_post(self, post: Post) -> PostScores:
-        return self.score_posts([post])[0]
-
     def score_accounts(
         self, batch: Sequence[tuple[Account | None, SubjectRef, Sequence[Post]]]
     ) -> list[tuple[AccountScores, list[PostScores]]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from scipy import sparse
@@ -28,9 +29,6 @@ TOKEN = re.compile(r"(?u)\b\w\w+\b")
 _CUES = re.compile(r"^rt @\w+:?|\brt @\w+:|https?://\S+|www\.\S+|@\w+|\d+")
 
 
-_SHARED: dict[int, Featurizer] = {}
-
-
 def _blank(match: re.Match[str]) -> str:
     return " " * (match.end() - match.start())
 
@@ -41,21 +39,12 @@ def prepare(text: str) -> str:
 
 
 class Featurizer:
-    """Stateless: the same texts give the same matrix in training and in production."""
-
-    def __new__(cls, n_features: int = N_FEATURES) -> Featurizer:
-        # One instance per size, shared by every model of that size: see transform().
-        shared = _SHARED.get(n_features)
-        if shared is None:
-            shared = _SHARED[n_features] = super().__new__(cls)
-        return shared
+    """The same texts give the same matrix in training and in production. Its only state is
+    the last batch's matrix (see transform)."""
 
     def __init__(self, n_features: int = N_FEATURES) -> None:
-        if getattr(self, "_ready", False):
-            return
-        self._ready = True
-        self._last: tuple[tuple[str, ...], sparse.csr_matrix] | None = None
         self.n_features = n_features
+        self._last: tuple[tuple[str, ...], sparse.csr_matrix] | None = None
         self._vectorizer = HashingVectorizer(
             n_features=n_features, ngram_range=(1, 2), lowercase=False, alternate_sign=False,
             binary=True, norm="l2", token_pattern=TOKEN.pattern, dtype=np.float32,
@@ -83,6 +72,13 @@ class Featurizer:
             h = murmurhash3_32(feature, seed=0)
             out[i] = (2147483647 - (n - 1)) % n if h == -2147483648 else abs(h) % n
         return out
+
+
+@cache
+def shared_featurizer(n_features: int = N_FEATURES) -> Featurizer:
+    """One featurizer per size, shared by every model of that size, so the threat and
+    extremism models featurise a batch once between them."""
+    return Featurizer(n_features)
 
 
 @dataclass(frozen=True, slots=True)

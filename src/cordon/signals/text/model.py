@@ -17,7 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from cordon.errors import CordonError
-from cordon.signals.text.features import Featurizer, token_spans
+from cordon.signals.text.features import Featurizer, shared_featurizer, token_spans
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,7 @@ class LinearTextModel:
     meta: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._featurizer = Featurizer(len(self.weights))
+        self._featurizer = shared_featurizer(len(self.weights))
 
     # -- scoring -------------------------------------------------------------------------
     def decision(self, texts: Sequence[str]) -> np.ndarray:
@@ -81,6 +81,8 @@ class LinearTextModel:
         labels = np.asarray(labels, dtype=np.int8)
         if len(set(labels.tolist())) != 2:
             raise CordonError(f"training '{task}' needs both positive and negative examples")
+        # A private featurizer: the shared one would keep the whole training matrix as its
+        # last batch.
         featurizer = Featurizer()
         x = featurizer.transform(texts)
         weight = np.ones(len(labels)) if sample_weight is None else np.asarray(sample_weight, float)
