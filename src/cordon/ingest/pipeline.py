@@ -21,9 +21,7 @@ from cordon.ingest.reader import read_records
 from cordon.ingest.records import Quarantined, Record
 from cordon.store import Store, WriteResult
 
-_KINDS: tuple[tuple[type, str], ...] = (
-    (Account, "accounts"), (Post, "posts"), (Interaction, "interactions"), (Report, "reports"),
-)
+_KINDS = (Account, Post, Interaction, Report)
 
 
 @dataclass
@@ -84,7 +82,7 @@ class _Batcher:
         self.store = store
         self.stats = stats
         self.size = size
-        self.pending: dict[type, list[Record]] = {kind: [] for kind, _ in _KINDS}
+        self.pending: dict[type, list[Record]] = {kind: [] for kind in _KINDS}
         self.count = 0
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cordon-ingest")
         self._in_flight: Future | None = None
@@ -112,7 +110,7 @@ class _Batcher:
         self._settle()
         if self.count:
             self._in_flight = self._writer.submit(self._write, self.pending)
-            self.pending = {kind: [] for kind, _ in _KINDS}
+            self.pending = {kind: [] for kind in _KINDS}
             self.count = 0
 
     def close(self) -> None:
