@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import groupby
@@ -97,9 +97,14 @@ class PolicyOutcome:
     already_handled: int = 0
 
 
-def log_reports(store: Store, clock: Clock = _now) -> int:
-    """Turn ingested user reports into REPORT_RECEIVED events, once each."""
-    logged = {e.payload.get("report_id") for e in store.events() if e.name is EventName.REPORT_RECEIVED}
+def log_reports(store: Store, clock: Clock = _now, events: Iterable[ModerationEvent] | None = None) -> int:
+    """Turn ingested user reports into REPORT_RECEIVED events, once each. `events` is the log
+    as read already, when the caller has it."""
+    logged = {
+        e.payload.get("report_id")
+        for e in (store.events() if events is None else events)
+        if e.name is EventName.REPORT_RECEIVED
+    }
     events = [
         ModerationEvent(
             name=EventName.REPORT_RECEIVED, actor=f"reporter:{r.reporter_id}",
@@ -120,9 +125,11 @@ def apply_policy(
     """Carry out the policy's effects. Idempotent: a subject with a waiting case gets no second
     one, and an account already suspended is not suspended again. `reports` is
     report_counts(store), when the caller already has it (assess needs it too)."""
-    outcome = PolicyOutcome(reports_logged=log_reports(store, clock))
+    log = list(store.events())  # read once: for the reports already logged, and the cases
+    outcome = PolicyOutcome(reports_logged=log_reports(store, clock, log))
     reports = report_counts(store) if reports is None else reports
-    waiting = {c.subject for c in fold_cases(store.events()).values() if c.state in WAITING}
+    # The report events just appended carry no case: the log as read still folds right.
+    waiting = {c.subject for c in fold_cases(log).values() if c.state in WAITING}
     new_events: list[ModerationEvent] = []
     for risk in risks:
         decisions = evaluate(policy, risk, reports.get(risk.account, 0))
