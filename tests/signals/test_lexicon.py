@@ -71,20 +71,20 @@ def test_spans_point_at_the_original_characters():
     assert text[span.start : span.end].replace("\u200b", "") == "kill them"
 
 
-def test_required_words_cover_every_pattern(shared_data):
-    """A post the prefilter skips must be a post no pattern matches: checked on the real data
-    sets and on a generated platform's posts."""
+def test_one_pass_matching_equals_python_re(shared_data):
+    """The one-pass matcher reports exactly the patterns Python's re finds, one by one, on the
+    real data sets and on a generated platform's posts (its prefilter may never drop a match)."""
     from cordon.scenario import ScenarioConfig, generate
     from cordon.signals.text.datasets import extremism_sets, threat_sets
     from cordon.signals.text.lexicon import _load
 
     texts = extremism_sets(shared_data).texts + threat_sets(shared_data).texts
     texts += [p.text for p in generate(ScenarioConfig(seed=5, accounts=2_000)).posts]
+    texts += ["we will \ud800 kill them", "كkill them", "i will مرتد kill you", "x" * 100_000 + " kill them"]
     for category in ("threat", "extremism"):
-        lexicon = _load(category)
+        matcher = _load(category).matcher
         for text in texts:
             normalized = fast_normalize(text)
-            if lexicon.requires.search(normalized):
-                continue
-            matched = [p.label for p in lexicon.patterns if p.regex.search(normalized)]
-            assert not matched, f"{category} patterns {matched} match but 'requires' misses: {text[:80]!r}"
+            expected = [i for i, r in enumerate(matcher.regexes) if r.search(normalized)]
+            got = [i for i, _ in matcher.search(normalized)]
+            assert got == expected, f"{category}: one pass found {got}, re found {expected}: {text[:80]!r}"

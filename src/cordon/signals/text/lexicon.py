@@ -7,7 +7,6 @@ A trained model replaces it (issue: text signals); the interface stays.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -16,6 +15,7 @@ import yaml
 
 from cordon.domain import Evidence, Span, SubjectRef
 from cordon.signals.base import Score, TextSignal
+from cordon.signals.text.multipattern import PatternSet
 from cordon.signals.text.normalize import fast_normalize, normalize
 
 
@@ -23,23 +23,23 @@ from cordon.signals.text.normalize import fast_normalize, normalize
 class _Pattern:
     label: str
     weight: float
-    regex: re.Pattern[str]
+    damper: bool
 
 
 @dataclass(frozen=True, slots=True)
 class _Lexicon:
-    requires: re.Pattern[str]
-    patterns: tuple[_Pattern, ...]
-    dampers: tuple[_Pattern, ...]
+    # The patterns, then the dampers, matched together in one pass.
+    rules: tuple[_Pattern, ...]
+    matcher: PatternSet
 
 
 @cache
 def _load(category: str) -> _Lexicon:
     spec = yaml.safe_load(resources.files(__package__).joinpath("lexicon.yaml").read_text("utf-8"))
     entry = spec[category]
-    patterns = tuple(_Pattern(p["label"], p["weight"], re.compile(p["pattern"])) for p in entry["patterns"])
-    dampers = tuple(_Pattern(d["label"], d["factor"], re.compile(d["pattern"])) for d in entry["dampers"])
-    return _Lexicon(re.compile(entry["requires"]), patterns, dampers)
+    rules = [(_Pattern(p["label"], p["weight"], False), p["pattern"]) for p in entry["patterns"]]
+    rules += [(_Pattern(d["label"], d["factor"], True), d["pattern"]) for d in entry["dampers"]]
+    return _Lexicon(tuple(r for r, _ in rules), PatternSet([p for _, p in rules]))
 
 
 class LexiconSignal(TextSignal):
@@ -50,9 +50,8 @@ class LexiconSignal(TextSignal):
         # Match on the fast normalisation; build the map back to the original characters only
         # for the few posts that match (both give the same text: see normalize.py).
         normalized = fast_normalize(text)
-        if not lexicon.requires.search(normalized):
-            return Score(0.0)
-        hits = [(p, m) for p in lexicon.patterns if (m := p.regex.search(normalized)) is not None]
+        found = [(lexicon.rules[i], m) for i, m in lexicon.matcher.search(normalized)]
+        hits = [(p, m) for p, m in found if not p.damper]
         if not hits:
             return Score(0.0)
         _, origin = normalize(text)
@@ -61,7 +60,7 @@ class LexiconSignal(TextSignal):
         for p, m in hits:
             miss *= 1.0 - p.weight
             spans.append(Span(origin[m.start()], origin[m.end() - 1] + 1, p.label))
-        damping = [d for d in lexicon.dampers if d.regex.search(normalized)]
+        damping = [d for d, _ in found if d.damper]
         value = 1.0 - miss
         for d in damping:
             value *= d.weight

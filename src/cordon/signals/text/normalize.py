@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
+from functools import lru_cache
 
 # Zero-width and bidi controls (the real pro-ISIS data is full of them), the soft hyphen and
 # the Arabic tatweel.
@@ -67,6 +68,11 @@ def _spaced_keep(text: str, spaced: re.Pattern[str] = _SPACED) -> list[bool] | N
     return keep
 
 
+# Both are memoised for about a scoring batch: the threat and extremism lexicons, the model's
+# featurizer and the evidence finders all normalise the same post, and the second to fourth
+# calls cost a dict lookup instead (the string's hash is computed once and kept by Python).
+# Callers must not mutate the returned origin list.
+@lru_cache(maxsize=8192)
 def normalize(text: str) -> tuple[str, list[int]]:
     """Lower-case, compatibility-folded text without invisibles, diacritics or tatweel, with
     Arabic letter variants folded, leetspeak undone and spaced-out letters joined. Returns it
@@ -97,6 +103,7 @@ def normalize(text: str) -> tuple[str, list[int]]:
     )
 
 
+@lru_cache(maxsize=16384)
 def fast_normalize(text: str) -> str:
     """normalize(text)[0], without the origin map, using whole-string C operations."""
     if text.isascii():
