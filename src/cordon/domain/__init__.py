@@ -15,6 +15,7 @@ from cordon.domain.cases import Case, CaseState
 from cordon.domain.events import EventName, ModerationEvent
 from cordon.domain.evidence import Evidence, Span
 from cordon.domain.interactions import Interaction, InteractionKind
+from cordon.domain.lists import FalsePositive, ListEntry, MatchListInfo
 from cordon.domain.posts import Post
 from cordon.domain.reports import Report
 from cordon.domain.risk import AccountRisk
@@ -30,8 +31,11 @@ __all__ = [
     "CaseState",
     "EventName",
     "Evidence",
+    "FalsePositive",
     "Interaction",
     "InteractionKind",
+    "ListEntry",
+    "MatchListInfo",
     "ModerationEvent",
     "Post",
     "Report",

@@ -4,23 +4,34 @@ underscored method, so every backend gets the same checks (pytx storage/interfac
 from __future__ import annotations
 
 import math
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from cordon.domain import (
     Account,
     AccountRisk,
     AccountStatus,
+    FalsePositive,
     Interaction,
     InteractionKind,
+    ListEntry,
+    MatchListInfo,
     ModerationEvent,
     Post,
     Report,
     SubjectKind,
     SubjectRef,
 )
+from cordon.domain.lists import LIST_KINDS
 from cordon.errors import StoreError
+
+#: Entries written per statement when a list is imported.
+IMPORT_BATCH = 5000
+_HASH_VALUE = {"pdq": re.compile(r"^[0-9a-f]{64}$"), "md5": re.compile(r"^[0-9a-f]{32}$")}
+_MAX_VALUE = 8192
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +52,55 @@ def _check_all(items: Sequence[object], kind: type, what: str) -> None:
     for item in items:
         if not isinstance(item, kind):
             raise StoreError(f"{what}: expected {kind.__name__}, got {type(item).__name__}")
+
+
+def _check_list_name(name: object, what: str) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise StoreError(f"{what}: a list needs a name")
+    if name != name.strip() or len(name) > 128 or any(ord(c) < 32 for c in name):
+        raise StoreError(f"{what}: bad list name {name!r} (at most 128 characters, no surrounding spaces)")
+    return name
+
+
+def _check_kind(kind: object, what: str) -> str:
+    if kind not in LIST_KINDS:
+        raise StoreError(f"{what}: unknown entry kind {kind!r} (one of {', '.join(LIST_KINDS)})")
+    return str(kind)
+
+
+def _check_value(kind: str, value: object, what: str) -> str:
+    if not isinstance(value, str) or not value or value != value.strip() or len(value) > _MAX_VALUE:
+        raise StoreError(f"{what}: bad {kind} value {str(value)[:80]!r}")
+    pattern = _HASH_VALUE.get(kind)
+    if pattern is not None and not pattern.match(value):
+        digits = 64 if kind == "pdq" else 32
+        raise StoreError(f"{what}: a {kind} value is {digits} lower-case hex digits, not {value[:80]!r}")
+    return value
+
+
+def _aware(value: datetime, what: str) -> datetime:
+    if value.tzinfo is None:
+        raise StoreError(f"{what}: naive time {value.isoformat()}")
+    return value
+
+
+def _entry_batches(entries: Iterable[ListEntry], size: int = IMPORT_BATCH) -> Iterator[list[ListEntry]]:
+    """Checked entries, deduplicated within each batch (the last one wins)."""
+    batch: dict[tuple[str, str], ListEntry] = {}
+    for entry in entries:
+        if not isinstance(entry, ListEntry):
+            raise StoreError(f"import_list: expected ListEntry, got {type(entry).__name__}")
+        _check_value(_check_kind(entry.kind, "import_list"), entry.value, "import_list")
+        if not isinstance(entry.label, str):
+            raise StoreError(f"import_list: label of {entry.value!r} is not text")
+        if entry.added_at is not None:
+            _aware(entry.added_at, "import_list")
+        batch[(entry.kind, entry.value)] = entry
+        if len(batch) >= size:
+            yield list(batch.values())
+            batch = {}
+    if batch:
+        yield list(batch.values())
 
 
 class Store(ABC):
@@ -163,6 +223,85 @@ class Store(ABC):
         """Events in append order, optionally for one subject or case, after a seq."""
         return self._events(subject, case_id, after_seq)
 
+    # -- match lists ---------------------------------------------------------------------
+    def import_list(
+        self,
+        name: str,
+        source: str,
+        entries: Iterable[ListEntry],
+        *,
+        description: str = "",
+        replace: bool = False,
+    ) -> WriteResult:
+        """Import a list's entries under `name` in one transaction, streamed in batches.
+
+        Each entry keeps its list, its label, the owner's added time and the time it first
+        came in. Re-importing the same entries changes nothing; an entry whose label or added
+        time changed is updated. Entries of earlier imports that this one lacks stay, unless
+        `replace`, which makes the list exactly this import (and counts every entry new).
+        False-positive marks are kept either way. Entries that fail the checks abort the
+        whole import."""
+        _check_list_name(name, "import_list")
+        if not isinstance(source, str) or not isinstance(description, str):
+            raise StoreError("import_list: source and description are text")
+        now = datetime.now(UTC)
+        return self._import_list(name, source, description, _entry_batches(entries), bool(replace), now)
+
+    def lists(self) -> list[MatchListInfo]:
+        """Every imported list, by name, with its entry and false-positive counts."""
+        return self._lists()
+
+    def list_entries(self, name: str | None = None, kind: str | None = None) -> Iterator[tuple[str, ListEntry]]:
+        """(list name, entry) of every entry that is not marked false positive, ordered by
+        list, kind and value; one list's or one kind's when given."""
+        if name is not None:
+            _check_list_name(name, "list_entries")
+        if kind is not None:
+            _check_kind(kind, "list_entries")
+        return self._list_entries(name, kind)
+
+    def remove_list(self, name: str) -> bool:
+        """Remove a list, its entries and its false-positive marks; False if there was none."""
+        return self._remove_list(_check_list_name(name, "remove_list"))
+
+    def mark_false_positive(
+        self, list_name: str, kind: str, value: str, reason: str, actor: str, at: datetime | None = None
+    ) -> FalsePositive:
+        """Mark one entry of one list a false positive: it stops matching (list_entries
+        leaves it out) until the mark is cleared. Marking again replaces the mark. The value
+        is the entry's normalised value (hashes may be given in upper case)."""
+        _check_list_name(list_name, "mark_false_positive")
+        _check_kind(kind, "mark_false_positive")
+        if isinstance(value, str) and kind in _HASH_VALUE:
+            value = value.strip().lower()
+        _check_value(kind, value, "mark_false_positive")
+        if not isinstance(actor, str) or not actor.strip():
+            raise StoreError("mark_false_positive: no actor")
+        if not isinstance(reason, str):
+            raise StoreError("mark_false_positive: reason is text")
+        if not self._has_list_entry(list_name, kind, value):
+            raise StoreError(f"mark_false_positive: list {list_name!r} has no {kind} entry {value[:80]!r}")
+        mark = FalsePositive(
+            list_name, kind, value, reason, actor,
+            _aware(at, "mark_false_positive") if at is not None else datetime.now(UTC),
+        )
+        self._mark_false_positive(mark)
+        return mark
+
+    def clear_false_positive(self, list_name: str, kind: str, value: str) -> bool:
+        """Remove a false-positive mark, so the entry matches again; False if there was none."""
+        _check_list_name(list_name, "clear_false_positive")
+        _check_kind(kind, "clear_false_positive")
+        if isinstance(value, str) and kind in _HASH_VALUE:
+            value = value.strip().lower()
+        return self._clear_false_positive(list_name, kind, _check_value(kind, value, "clear_false_positive"))
+
+    def false_positives(self, list_name: str | None = None) -> list[FalsePositive]:
+        """False-positive marks, by list and time marked; one list's when given."""
+        if list_name is not None:
+            _check_list_name(list_name, "false_positives")
+        return self._false_positives(list_name)
+
     # -- lifecycle -----------------------------------------------------------------------
     def close(self) -> None:
         self._close()
@@ -208,5 +347,24 @@ class Store(ABC):
     def _events(
         self, subject: SubjectRef | None, case_id: str | None, after_seq: int
     ) -> Iterator[ModerationEvent]: ...
+    @abstractmethod
+    def _import_list(
+        self, name: str, source: str, description: str, batches: Iterator[list[ListEntry]],
+        replace: bool, now: datetime,
+    ) -> WriteResult: ...
+    @abstractmethod
+    def _lists(self) -> list[MatchListInfo]: ...
+    @abstractmethod
+    def _list_entries(self, name: str | None, kind: str | None) -> Iterator[tuple[str, ListEntry]]: ...
+    @abstractmethod
+    def _remove_list(self, name: str) -> bool: ...
+    @abstractmethod
+    def _has_list_entry(self, list_name: str, kind: str, value: str) -> bool: ...
+    @abstractmethod
+    def _mark_false_positive(self, mark: FalsePositive) -> None: ...
+    @abstractmethod
+    def _clear_false_positive(self, list_name: str, kind: str, value: str) -> bool: ...
+    @abstractmethod
+    def _false_positives(self, list_name: str | None) -> list[FalsePositive]: ...
     @abstractmethod
     def _close(self) -> None: ...

@@ -124,3 +124,44 @@ moderation_events = Table(
     Index("ix_events_subject", "subject"),
     Index("ix_events_case", "case_id"),
 )
+
+# Match lists (known media hashes, propaganda links): one row per imported list, its entries,
+# and reviewers' false-positive marks, which outlive re-imports of the list.
+match_lists = Table(
+    "match_lists",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    # The kinds of entry it holds, comma-separated (pdq,md5 / url,host ...).
+    Column("kinds", String(64), nullable=False, default=""),
+    Column("source", Text, nullable=False, default=""),
+    Column("description", Text, nullable=False, default=""),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    sqlite_with_rowid=False,
+)
+
+list_entries = Table(
+    "list_entries",
+    metadata,
+    Column("list_name", String(128), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("value", Text, primary_key=True),
+    Column("label", Text, nullable=False, default=""),
+    # When the list's owner says it was added, and when it first came in here.
+    Column("added_at", DateTime(timezone=True)),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    # Matching looks values up across lists.
+    Index("ix_list_entries_value", "kind", "value"),
+    sqlite_with_rowid=False,
+)
+
+false_positives = Table(
+    "false_positives",
+    metadata,
+    Column("list_name", String(128), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("value", Text, primary_key=True),
+    Column("reason", Text, nullable=False, default=""),
+    Column("marked_by", String(128), nullable=False),
+    Column("marked_at", DateTime(timezone=True), nullable=False),
+    sqlite_with_rowid=False,
+)

@@ -4,18 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, or_, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import make_url
 
 from cordon.domain import (
     Account,
     AccountRisk,
     AccountStatus,
+    FalsePositive,
     Interaction,
     InteractionKind,
+    ListEntry,
+    MatchListInfo,
     ModerationEvent,
     Post,
     Report,
@@ -28,7 +44,10 @@ from cordon.store.migrate import upgrade
 from cordon.store.schema import (
     account_risk,
     accounts,
+    false_positives,
     interactions,
+    list_entries,
+    match_lists,
     moderation_events,
     posts,
     reports,
@@ -44,6 +63,16 @@ _ACCOUNT_CHANGED = (
 )
 _ACCOUNT_STATUS = {
     "status": "CASE WHEN excluded.status = 'active' THEN accounts.status ELSE excluded.status END"
+}
+# A re-imported entry changes when its label does, or when the file now gives an added time
+# that differs; a file without added times keeps the ones an earlier import gave.
+_ENTRY_CHANGED = (
+    "list_entries.label <> excluded.label OR (excluded.added_at IS NOT NULL AND "
+    "(list_entries.added_at IS NULL OR list_entries.added_at <> excluded.added_at))"
+)
+_ENTRY_KEEP = {
+    "added_at": "COALESCE(excluded.added_at, list_entries.added_at)",
+    "imported_at": "list_entries.imported_at",
 }
 
 
@@ -240,6 +269,113 @@ class SqlStore(Store):
         if case_id is not None:
             query = query.where(moderation_events.c.case_id == case_id)
         return self._stream(query.order_by(moderation_events.c.seq), codec.row_to_event)
+
+    # -- match lists ----------------------------------------------------------------------
+    def _import_list(
+        self, name: str, source: str, description: str, batches: Iterator[list[ListEntry]],
+        replace: bool, now: datetime,
+    ) -> WriteResult:
+        result = WriteResult()
+        with self._engine.begin() as conn:
+            info = {"source": source, "description": description, "imported_at": now}
+            changed = conn.execute(update(match_lists).where(match_lists.c.name == name).values(**info))
+            if changed.rowcount == 0:
+                conn.execute(insert(match_lists).values(name=name, kinds="", **info))
+            if replace:
+                conn.execute(delete(list_entries).where(list_entries.c.list_name == name))
+            for batch in batches:
+                rows = [(name, e.kind, e.value, e.label, e.added_at, now) for e in batch]
+                new, updated = self._bulk.upsert(conn, list_entries, rows, _ENTRY_CHANGED, _ENTRY_KEEP)
+                result += WriteResult(new, updated, len(rows) - new - updated)
+            kinds = conn.execute(
+                select(list_entries.c.kind).where(list_entries.c.list_name == name).distinct()
+            ).scalars()
+            conn.execute(
+                update(match_lists).where(match_lists.c.name == name).values(kinds=",".join(sorted(kinds)))
+            )
+        return result
+
+    def _lists(self) -> list[MatchListInfo]:
+        with self._engine.connect() as conn:
+            entries = dict(conn.execute(
+                select(list_entries.c.list_name, func.count()).group_by(list_entries.c.list_name)
+            ).all())
+            marks = dict(conn.execute(
+                select(false_positives.c.list_name, func.count()).group_by(false_positives.c.list_name)
+            ).all())
+            rows = conn.execute(select(match_lists).order_by(match_lists.c.name)).mappings().all()
+        return [
+            MatchListInfo(
+                name=r["name"], kinds=tuple(k for k in r["kinds"].split(",") if k), source=r["source"],
+                description=r["description"], imported_at=codec.utc(r["imported_at"]),
+                entries=entries.get(r["name"], 0), false_positives=marks.get(r["name"], 0),
+            )
+            for r in rows
+        ]
+
+    def _list_entries(self, name: str | None, kind: str | None) -> Iterator[tuple[str, ListEntry]]:
+        e, fp = list_entries.c, false_positives.c
+        joined = list_entries.outerjoin(
+            false_positives, and_(fp.list_name == e.list_name, fp.kind == e.kind, fp.value == e.value)
+        )
+        query = (
+            select(e.list_name, e.kind, e.value, e.label, e.added_at)
+            .select_from(joined)
+            .where(fp.list_name.is_(None))
+            .order_by(e.list_name, e.kind, e.value)
+        )
+        if name is not None:
+            query = query.where(e.list_name == name)
+        if kind is not None:
+            query = query.where(e.kind == kind)
+        return self._stream(
+            query, lambda r: (r["list_name"], ListEntry(r["kind"], r["value"], r["label"], codec.utc(r["added_at"])))
+        )
+
+    def _remove_list(self, name: str) -> bool:
+        with self._engine.begin() as conn:
+            conn.execute(delete(false_positives).where(false_positives.c.list_name == name))
+            conn.execute(delete(list_entries).where(list_entries.c.list_name == name))
+            return conn.execute(delete(match_lists).where(match_lists.c.name == name)).rowcount > 0
+
+    def _has_list_entry(self, list_name: str, kind: str, value: str) -> bool:
+        e = list_entries.c
+        with self._engine.connect() as conn:
+            return conn.execute(
+                select(e.kind).where(e.list_name == list_name, e.kind == kind, e.value == value)
+            ).first() is not None
+
+    def _mark_false_positive(self, mark: FalsePositive) -> None:
+        with self._engine.begin() as conn:
+            self._delete_mark(conn, mark.list_name, mark.kind, mark.value)
+            conn.execute(insert(false_positives).values(
+                list_name=mark.list_name, kind=mark.kind, value=mark.value, reason=mark.reason,
+                marked_by=mark.marked_by, marked_at=mark.marked_at,
+            ))
+
+    @staticmethod
+    def _delete_mark(conn: Connection, list_name: str, kind: str, value: str) -> int:
+        fp = false_positives.c
+        return conn.execute(
+            delete(false_positives).where(fp.list_name == list_name, fp.kind == kind, fp.value == value)
+        ).rowcount
+
+    def _clear_false_positive(self, list_name: str, kind: str, value: str) -> bool:
+        with self._engine.begin() as conn:
+            return self._delete_mark(conn, list_name, kind, value) > 0
+
+    def _false_positives(self, list_name: str | None) -> list[FalsePositive]:
+        fp = false_positives.c
+        query = select(false_positives).order_by(fp.list_name, fp.marked_at, fp.kind, fp.value)
+        if list_name is not None:
+            query = query.where(fp.list_name == list_name)
+        with self._engine.connect() as conn:
+            return [
+                FalsePositive(
+                    r["list_name"], r["kind"], r["value"], r["reason"], r["marked_by"], codec.utc(r["marked_at"])
+                )
+                for r in conn.execute(query).mappings()
+            ]
 
     def _close(self) -> None:
         self._engine.dispose()
