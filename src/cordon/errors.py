@@ -31,3 +31,8 @@ class StoreError(CordonError):
 
 class PolicyError(CordonError):
     pass
+
+
+class MediaError(InputError):
+    """One image cannot be hashed (unreadable, truncated, too large, empty). The message
+    names the file and the reason; a batch reports it and goes on to the next file."""

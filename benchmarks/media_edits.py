@@ -1,0 +1,291 @@
+"""Recall of edited copies of listed images, and false matches between unrelated images.
+
+    .venv/bin/python benchmarks/media_edits.py [--synthetic 200] [--seed 7]
+
+The listed image is the original; the index holds its plain PDQ hash, as a shared list
+would. Each edit is built with PIL from the real photos in ../shared/data/pdq_test_vectors.
+"plain" looks up the edited copy's own PDQ hash; "query" looks up query_hashes() (the 8
+dihedral hashes plus the bar/border/crop variants). A match is a distance <= 31.
+
+False matches: every image in pdq_test_vectors (grouped, so that copies of one picture are
+never counted against each other) and synthetic images, indexed by their plain hashes;
+each image, and each edited copy, is queried against every *other* group's hashes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine
+
+from cordon.signals.media import MIN_QUALITY, hash_image, load_image, query_hashes
+
+VECTORS = Path(__file__).resolve().parents[2] / "shared" / "data" / "pdq_test_vectors"
+RADIUS = 31
+SOURCES = [
+    "bridge-mods/aaa-orig.jpg",
+    "reg-test-input/exif-rotn/exif-rotn-1.jpg",
+    "misc-images/c.png",
+    "reg-test-input/pen-and-coaster.png",
+    *(f"reg-test-input/labelme-subset/q{n}.jpg" for n in ("0122", "0291", "0746", "1050", "2821")),
+]
+CAPTION = "BREAKING: the statement in full, share before it is removed"
+HANDLE = "@channel_media  t.me/example"
+
+
+def group_of(rel: str) -> str:
+    """Files that show the same picture (or the same scene) share a group."""
+    if rel.startswith(("bridge-mods/", "reg-test-input/dih/", "misc-images/modes/")) or "sample-b" in rel:
+        return "bridge"
+    if "exif-rotn" in rel:
+        return "exif-rotn"
+    if rel in ("misc-images/c.png", "reg-test-input/pen-and-coaster.png"):
+        return "coaster"
+    if rel in ("pytx-resources/LA.png", "pytx-resources/I16.png"):
+        return "pytx-gray"
+    return rel
+
+
+# ----------------------------------------------------------------------------- edits
+def crop(im: Image.Image, l: float, t: float, r: float, b: float) -> Image.Image:
+    w, h = im.size
+    return im.crop((round(w * l), round(h * t), w - round(w * r), h - round(h * b)))
+
+
+def _font(px: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return ImageFont.load_default(size=max(8, px))
+
+
+def caption(im: Image.Image, frac: float, where: str, bg, fg) -> Image.Image:
+    """A bar of `frac` of the final height added above or below, with a line of text."""
+    w, h = im.size
+    bar = round(h * frac / (1 - frac))
+    out = Image.new("RGB", (w, h + bar), bg)
+    out.paste(im, (0, bar if where == "top" else 0))
+    y = (0 if where == "top" else h) + bar * 0.2
+    ImageDraw.Draw(out).text((w * 0.04, y), CAPTION, fill=fg, font=_font(int(bar * 0.5)))
+    return out
+
+
+def overlay(im: Image.Image, frac: float, where: str, bg, fg, alpha: float = 1.0) -> Image.Image:
+    """A watermark bar laid over `frac` of the picture's height at one edge, with a handle."""
+    w, h = im.size
+    bar = round(h * frac)
+    y0 = 0 if where == "top" else h - bar
+    out = im.copy()
+    band = Image.new("RGB", (w, bar), bg)
+    if alpha < 1:
+        band = Image.blend(im.crop((0, y0, w, y0 + bar)), band, alpha)
+    out.paste(band, (0, y0))
+    ImageDraw.Draw(out).text((w * 0.04, y0 + bar * 0.2), HANDLE, fill=fg, font=_font(int(bar * 0.5)))
+    return out
+
+
+def border(im: Image.Image, fx: float, fy: float, colour=(0, 0, 0)) -> Image.Image:
+    """Letterbox (fy) / pillarbox (fx) borders of that fraction of the picture per side."""
+    w, h = im.size
+    px, py = round(w * fx), round(h * fy)
+    out = Image.new("RGB", (w + 2 * px, h + 2 * py), colour)
+    out.paste(im, (px, py))
+    return out
+
+
+def edit_kinds(rng: random.Random) -> dict[str, list]:
+    """Edit kind -> list of functions image -> edited image (several draws per kind)."""
+    white, black, red, yellow = (255, 255, 255), (0, 0, 0), (190, 20, 20), (255, 230, 0)
+
+    def asym():
+        sides = [rng.uniform(0, 0.05) for _ in range(4)]
+        return lambda im: crop(im, *sides)
+
+    kinds: dict[str, list] = {
+        "crop 1% per side": [lambda im: crop(im, 0.01, 0.01, 0.01, 0.01)],
+        "crop 3% per side": [lambda im: crop(im, 0.03, 0.03, 0.03, 0.03)],
+        "crop 5% per side": [lambda im: crop(im, 0.05, 0.05, 0.05, 0.05)],
+        "crop 5% of one side": [
+            lambda im: crop(im, 0.05, 0, 0, 0),
+            lambda im: crop(im, 0, 0.05, 0, 0),
+            lambda im: crop(im, 0, 0, 0.05, 0),
+            lambda im: crop(im, 0, 0, 0, 0.05),
+        ],
+        "asymmetric crop, 0-5% per side at random": [asym() for _ in range(6)],
+    }
+    for frac in (0.05, 0.10, 0.15):
+        kinds[f"caption bar added top/bottom, {frac:.0%}"] = [
+            lambda im, f=frac: caption(im, f, "top", white, black),
+            lambda im, f=frac: caption(im, f, "bottom", black, white),
+            lambda im, f=frac: caption(im, f, "top", red, yellow),
+        ]
+    for frac in (0.10, 0.15):
+        kinds[f"watermark bar overlaid, {frac:.0%}"] = [
+            lambda im, f=frac: overlay(im, f, "bottom", black, white),
+            lambda im, f=frac: overlay(im, f, "top", white, black),
+        ]
+    kinds["watermark bar overlaid, 15%, 60% opaque"] = [
+        lambda im: overlay(im, 0.15, "bottom", black, white, alpha=0.6)
+    ]
+    kinds["letterbox/pillarbox borders 5-10%"] = [
+        lambda im: border(im, 0.0, 0.08),
+        lambda im: border(im, 0.08, 0.0),
+        lambda im: border(im, 0.05, 0.05),
+        lambda im: border(im, 0.10, 0.10, (255, 255, 255)),
+    ]
+    kinds["rotate 90 / flip (dihedral)"] = [
+        lambda im: im.transpose(Image.Transpose.ROTATE_90),
+        lambda im: im.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
+    ]
+    return kinds
+
+
+# ----------------------------------------------------------------------------- synthetic
+def synthetic(n: int, rng: random.Random) -> list[Image.Image]:
+    """Unrelated images of four kinds: smooth random fields, shape collages, text cards
+    (screenshots, memes: the riskiest for bar stripping), and gradients with shapes."""
+    out = []
+    nprng = np.random.default_rng(rng.randrange(1 << 30))
+    for i in range(n):
+        w, h = rng.choice([(512, 512), (640, 480), (480, 640), (800, 450)])
+        kind = i % 4
+        if kind == 0:
+            small = nprng.random((rng.randint(3, 12), rng.randint(3, 12), 3)) * 255
+            im = Image.fromarray(small.astype(np.uint8)).resize((w, h), Image.Resampling.BICUBIC)
+        elif kind == 1:
+            im = Image.new("RGB", (w, h), tuple(rng.randrange(256) for _ in range(3)))
+            d = ImageDraw.Draw(im)
+            for _ in range(rng.randint(3, 12)):
+                x0, y0 = rng.randrange(w), rng.randrange(h)
+                box = (x0, y0, x0 + rng.randint(20, w // 2), y0 + rng.randint(20, h // 2))
+                fill = tuple(rng.randrange(256) for _ in range(3))
+                (d.ellipse if rng.random() < 0.5 else d.rectangle)(box, fill=fill)
+        elif kind == 2:
+            bg = tuple(rng.randrange(256) for _ in range(3))
+            fg = tuple(255 - c for c in bg)
+            im = Image.new("RGB", (w, h), bg)
+            d = ImageDraw.Draw(im)
+            size = rng.randint(18, 48)
+            words = ["we", "will", "not", "stop", "until", "the", "message", "reaches", "every", "city", "and", "every", "home"]
+            y = rng.randint(5, h // 4)
+            while y < h - size:
+                line = " ".join(rng.choice(words) for _ in range(rng.randint(2, 6)))
+                d.text((rng.randint(5, w // 5), y), line, fill=fg, font=_font(size))
+                y += int(size * rng.uniform(1.2, 2.5))
+        else:
+            gx = np.linspace(0, 1, w)[None, :, None]
+            gy = np.linspace(0, 1, h)[:, None, None]
+            c0, c1 = nprng.random(3) * 255, nprng.random(3) * 255
+            a = c0 * (1 - gx) * (1 - gy) + c1 * gx * gy + nprng.random(3) * 80
+            im = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
+            d = ImageDraw.Draw(im)
+            for _ in range(rng.randint(1, 5)):
+                x0, y0 = rng.randrange(w), rng.randrange(h)
+                d.ellipse((x0, y0, x0 + rng.randint(30, 200), y0 + rng.randint(30, 200)),
+                          fill=tuple(rng.randrange(256) for _ in range(3)))
+            im = im.filter(ImageFilter.GaussianBlur(rng.uniform(0, 3)))
+        out.append(im)
+    return out
+
+
+# ----------------------------------------------------------------------------- measuring
+def bits(hexes: list[str]) -> np.ndarray:
+    return np.array([[int(c, 16) for c in h] for h in hexes], dtype=np.uint8).reshape(-1, 64) if hexes else np.zeros((0, 64), np.uint8)
+
+
+_POP = np.array([i.bit_count() for i in range(16)], dtype=np.uint8)
+
+
+def min_distance(queries: list[str], index: np.ndarray) -> np.ndarray:
+    """Per index row, the smallest distance to any of the queries (index: nibble array)."""
+    if not queries or not len(index):
+        return np.full(len(index), 256)
+    q = bits(queries)
+    return _POP[q[:, None, :] ^ index[None, :, :]].sum(axis=2).min(axis=0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--synthetic", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    if not VECTORS.is_dir():
+        sys.exit(f"{VECTORS} not found")
+    rng = random.Random(args.seed)
+    began = time.perf_counter()
+
+    # ---- recall per edit kind
+    sources = {rel: load_image(VECTORS / rel, max_side=1024).convert("RGB") for rel in SOURCES}
+    listed = {rel: hash_image(im).hex for rel, im in sources.items()}
+    kinds = edit_kinds(rng)
+    counts = []
+    edited_queries: list[tuple[str, list[str]]] = []  # (group, query hashes) for false matches
+    print(f"# media_edits.py, {machine()}")
+    print(f"{'edit':48s} {'n':>4s} {'plain':>7s} {'query':>7s}")
+    rows = []
+    for kind, fns in kinds.items():
+        plain_hits = query_hits = n = 0
+        for rel, im in sources.items():
+            target = bits([listed[rel]])
+            for fn in fns:
+                edited = fn(im)
+                plain = hash_image(edited)
+                qs = query_hashes(edited)
+                counts.append(len(qs))
+                edited_queries.append((group_of(rel), qs))
+                n += 1
+                plain_hits += plain.quality >= MIN_QUALITY and min_distance([plain.hex], target)[0] <= RADIUS
+                query_hits += min_distance(qs, target)[0] <= RADIUS
+        rows.append((kind, n, plain_hits / n, query_hits / n))
+        print(f"{kind:48s} {n:4d} {plain_hits / n:7.0%} {query_hits / n:7.0%}")
+
+    # ---- false matches between unrelated images
+    files = sorted(p for p in VECTORS.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp", ".gif"))
+    images: list[tuple[str, Image.Image]] = []
+    for p in files:
+        try:
+            images.append((group_of(str(p.relative_to(VECTORS))), load_image(p, max_side=512)))
+        except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
+            print(f"skip {p}: {exc}")
+    for i, im in enumerate(synthetic(args.synthetic, rng)):
+        images.append((f"synthetic-{i}", im))
+    plain = [hash_image(im) for _, im in images]
+    keep = [i for i, h in enumerate(plain) if h.quality >= MIN_QUALITY]
+    groups = np.array([images[i][0] for i in keep])
+    index = bits([plain[i].hex for i in keep])
+    pairs_plain = pairs_query = pairs_edited = 0
+    total_pairs = 0
+    for i in keep:
+        g, im = images[i]
+        other = groups != g
+        total_pairs += int(other.sum())
+        pairs_plain += int((min_distance([plain[i].hex], index)[other] <= RADIUS).sum())
+        qs = query_hashes(im)
+        counts.append(len(qs))
+        pairs_query += int((min_distance(qs, index)[other] <= RADIUS).sum())
+    edited_pairs = 0
+    for g, qs in edited_queries:
+        other = groups != g
+        edited_pairs += int(other.sum())
+        pairs_edited += int((min_distance(qs, index)[other] <= RADIUS).sum())
+    n_groups = len(set(groups.tolist()))
+    print()
+    print(f"unrelated set: {len(keep)} images of quality >= {MIN_QUALITY} in {n_groups} groups "
+          f"({len(files)} files from pdq_test_vectors, {args.synthetic} synthetic)")
+    print(f"false-matching pairs, plain hash as query:      {pairs_plain} of {total_pairs}")
+    print(f"false-matching pairs, query_hashes as query:    {pairs_query} of {total_pairs}")
+    print(f"false-matching pairs, edited copies (query_hashes) against other groups: "
+          f"{pairs_edited} of {edited_pairs}")
+    print(f"query hashes per image: median {statistics.median(counts):.0f}, "
+          f"mean {statistics.mean(counts):.1f}, max {max(counts)}")
+    print(f"({time.perf_counter() - began:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

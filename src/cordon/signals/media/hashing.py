@@ -1,0 +1,65 @@
+"""Hashing media files for known-media lists: MD5 of the bytes, PDQ of the picture, and the
+edit-robust set of PDQ hashes a query looks up."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from cordon.errors import MediaError
+from cordon.signals.media.images import load_image
+from cordon.signals.media.pdq import HASH_SIDE, MIN_QUALITY, PdqHash, hash_dihedral, hash_image
+from cordon.signals.media.variants import candidates
+
+__all__ = ["MediaHashes", "hash_file", "hash_files", "query_hashes"]
+
+
+@dataclass(frozen=True, slots=True)
+class MediaHashes:
+    """The hashes of one file. ``pdq`` is None when its quality is below MIN_QUALITY (the
+    hash is then not fit to list or look up); ``quality`` is kept either way."""
+
+    path: str
+    md5: str
+    pdq: PdqHash | None
+    quality: int
+
+
+def hash_file(path: str | Path) -> MediaHashes:
+    """MD5 of the file's bytes and PDQ of its (first) frame. Raises MediaError."""
+    label = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise MediaError(f"{label}: cannot read file: {exc.strerror or exc}") from exc
+    md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
+    # Shrinking while decoding is the reference implementation's path (open, thumbnail).
+    image = load_image(data, name=label, max_side=HASH_SIDE)
+    pdq = hash_image(image)
+    return MediaHashes(label, md5, pdq if pdq.quality >= MIN_QUALITY else None, pdq.quality)
+
+
+def hash_files(paths: Iterable[str | Path]) -> Iterator[MediaHashes | MediaError]:
+    """hash_file over many files; a bad file yields its MediaError and the batch goes on."""
+    for path in paths:
+        try:
+            yield hash_file(path)
+        except MediaError as exc:
+            yield exc
+
+
+def query_hashes(image: Image.Image) -> list[str]:
+    """The PDQ hashes (hex) to look up for one query image, at radius 31: the image and its
+    7 rotations/flips, then the variants.candidates that undo bars, borders and crops.
+    Deduplicated, in that order, quality >= MIN_QUALITY only (empty for a flat image)."""
+    seen: dict[str, None] = {}
+    for name, variant in candidates(image):
+        hashes = hash_dihedral(variant) if name == "original" else [hash_image(variant)]
+        for h in hashes:
+            if h.quality >= MIN_QUALITY:
+                seen.setdefault(h.hex, None)
+    return list(seen)
