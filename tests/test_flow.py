@@ -83,3 +83,40 @@ def test_every_action_is_in_the_log(store):
     assert e.subject == SubjectRef.account(P, "1")
     assert e.payload["action"] == "suspend" and e.payload["policy_clause"] == "auto-suspend-credible-threat"
     assert e.actor == "policy:auto-suspend-credible-threat" and e.case_id is not None
+
+
+LISTED = "d8f8f0cce0f4a84f0e370a22028f67f0b36e2ed596623e1d33e6b39c4e9c9b22"
+
+
+def _flip(hex_hash: str, bits: int) -> str:
+    value = int(hex_hash, 16)
+    for position in range(0, bits * 7, 7):
+        value ^= 1 << position
+    return f"{value:064x}"
+
+
+def test_known_media_and_links_become_evidence_and_suspend(store):
+    from cordon.domain.lists import ListEntry
+
+    store.upsert_accounts([Account(P, "m1", "media_fan"), Account(P, "m2", "far_copy"), Account(P, "l1", "linker")])
+    store.insert_posts([
+        Post(P, "m1-0", "m1", "new release", media_hashes=(_flip(LISTED, 31),)),
+        Post(P, "m2-0", "m2", "a picture", media_hashes=(_flip(LISTED, 32),)),
+        Post(P, "l1-0", "l1", "read this", urls=("http://www.JustPaste.it/abc?utm_source=x",)),
+    ])
+    store.import_list("industry", "test", [ListEntry("pdq", LISTED, "official release"), ListEntry("host", "justpaste.it")])
+    risks, outcome = run(store)
+    by_id = {r.account.id: r for r in risks}
+    media = by_id["m1"]
+    assert media.components["media"] >= 0.95
+    hit = next(e for e in media.evidence if e.signal == "media.hash")
+    assert hit.subject == SubjectRef.post(P, "m1-0") and hit.detail["distance"] == 31 and hit.detail["list"] == "industry"
+    assert by_id["m2"].components["media"] == 0.0  # 32 bits: not the same picture
+    assert by_id["l1"].components["links"] == 0.6
+    assert store.get_account(SubjectRef.account(P, "m1")).status is AccountStatus.SUSPENDED
+    queues = {c.subject.id: c.queue for c in fold_cases(store.events()).values()}
+    assert queues["m1"] == "media" and queues["l1"] == "extremism" and "m2" not in queues
+
+    # A reviewer marks the entry a false positive: it stops matching on the next run.
+    store.mark_false_positive("industry", "pdq", LISTED, "a tourist photo of a bridge", "reviewer")
+    assert {r.account.id: r for r in assess(store)}["m1"].components["media"] == 0.0

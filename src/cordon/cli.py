@@ -4,16 +4,14 @@ Every analysis command also runs straight on input files, with a throwaway store
 from __future__ import annotations
 
 import csv
-import tempfile
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Iterator
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
+from cordon.cli_support import command_store, err, out, throwaway_store
 from cordon.config import get_settings
 from cordon.errors import CordonError
 
@@ -29,10 +27,6 @@ app.add_typer(policy_app, name="policy")
 evaluate_app = typer.Typer(help="Measure detectors on data they were not trained on.", no_args_is_help=True)
 app.add_typer(evaluate_app, name="evaluate")
 
-out = Console()
-# Errors and counts are for people and logs alike: never wrap them.
-err = Console(stderr=True, soft_wrap=True)
-
 
 def main() -> None:
     try:
@@ -40,29 +34,6 @@ def main() -> None:
     except CordonError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise SystemExit(2) from None
-
-
-@contextmanager
-def _store(url: str | None):
-    from cordon.store import open_store
-
-    store = open_store(url or get_settings().store_url)
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-@contextmanager
-def _throwaway_store() -> Iterator:
-    from cordon.store import open_store
-
-    with tempfile.TemporaryDirectory(prefix="cordon-") as tmp:
-        store = open_store(f"sqlite:///{Path(tmp) / 'throwaway.sqlite'}")
-        try:
-            yield store, Path(tmp)
-        finally:
-            store.close()
 
 
 def _ingest(paths: list[str], store, quarantine: Path | None, fmt: str | None = None):
@@ -98,7 +69,7 @@ def ingest(
 ) -> None:
     """Ingest accounts, posts, interactions and reports into the store. Idempotent."""
     quarantine = quarantine or get_settings().data_dir / "quarantine.jsonl"
-    with _store(store_url) as store:
+    with command_store(store_url) as store:
         _print_ingest(_ingest(inputs, store, quarantine, fmt))
 
 
@@ -122,7 +93,7 @@ def score(
     from cordon.risk.fusion import fuse
 
     quarantine = quarantine or output.with_suffix(".quarantine.jsonl")
-    with _throwaway_store() as (store, _tmp):
+    with throwaway_store() as (store, _tmp):
         _print_ingest(_ingest(inputs, store, quarantine))
         output.parent.mkdir(parents=True, exist_ok=True)
         with output.open("w", newline="", encoding="utf-8") as handle:
@@ -155,7 +126,7 @@ def assess(
     from cordon.policy import default_policy, load_policy
 
     rules = load_policy(policy) if policy else default_policy()
-    with _store(store_url) as store:
+    with command_store(store_url) as store:
         reports = report_counts(store)
         risks = assess_store(store, reports=reports)
         executor = Executor(store, [InternalActuator(store)])
@@ -174,7 +145,7 @@ def queue(
     """The review queue, most urgent first, with the evidence behind each case."""
     from cordon.views import print_queue
 
-    with _store(store_url) as store:
+    with command_store(store_url) as store:
         print_queue(store, out, queue=name, limit=limit)
 
 
@@ -188,7 +159,7 @@ def report(
     from cordon.reports import build_report
     from cordon.reports.html import write_report
 
-    with _store(store_url) as store:
+    with command_store(store_url) as store:
         write_report(build_report(store), output, csv_path)
     out.print(f"wrote {output}", highlight=False)
 
@@ -223,7 +194,7 @@ def generate_scenario(
 
     # Streamed chunk by chunk: the same bytes as generate(), in bounded memory at any size.
     files = write_scenario(stream(ScenarioConfig(seed=seed, accounts=accounts)), output, fmt=fmt)
-    for path in (files.platform, files.tweets, files.follows, files.reports, files.truth):
+    for path in (files.platform, files.tweets, files.follows, files.reports, files.media_list, files.link_list, files.truth):
         if path is not None:
             out.print(f"wrote {path}", highlight=False)
 
@@ -244,7 +215,7 @@ def _labelled(task: Task, data: list[Path], shared: Path | None, from_store: boo
     if shared is not None:
         out.extend(shared_sets(task.value, shared))
     if from_store:
-        with _store(store_url) as store:
+        with command_store(store_url) as store:
             out.extend(decisions(store)[task.value])
     if not out.texts:
         raise CordonError("no training data: give --data FILE, --shared DIR or --from-store")
@@ -316,3 +287,11 @@ def policy_check(path: Annotated[Path, typer.Argument(help="Policy YAML file.")]
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+# Known media and links: their commands live in their own module.
+from cordon.cli_lists import hash_command, lists_app, match_command  # noqa: E402
+
+app.command("hash")(hash_command)
+app.command("match")(match_command)
+app.add_typer(lists_app, name="lists")

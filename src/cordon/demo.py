@@ -19,6 +19,7 @@ from cordon.domain import EventName, SubjectRef
 from cordon.enforce import Executor
 from cordon.enforce.actuators import InternalActuator
 from cordon.flow import apply_policy, assess, report_counts
+from cordon.ingest.lists import import_list_file
 from cordon.ingest.pipeline import ingest_files
 from cordon.policy import default_policy
 from cordon.reports import build_report
@@ -70,7 +71,7 @@ def scenario_files(workdir: Path, config: ScenarioConfig) -> tuple[Path, Path]:
     temporary folder and renamed, so an interrupted run never leaves half a scenario."""
     target = workdir / f"scenario-seed{config.seed}-{config.accounts}"
     platform, truth = target / "platform.jsonl", target / "truth.json"
-    if platform.is_file() and truth.is_file():
+    if platform.is_file() and truth.is_file() and (target / "known-media.csv").is_file():
         return platform, truth
     workdir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".scenario-", dir=workdir))
@@ -127,6 +128,10 @@ def run_demo(*, accounts: int, seed: int, workdir: Path, store_url: str, console
         step(f"ingesting {platform_file}")
         stats = ingest_files([platform_file], store, quarantine=workdir / "quarantine.jsonl")
         step(f"read {stats.read:,}, stored {stats.stored:,}, duplicate {stats.duplicate:,}, quarantined {stats.quarantined:,}")
+        for list_name, path in (("industry-hashes", platform_file.parent / "known-media.csv"),
+                                ("propaganda-hosts", platform_file.parent / "propaganda-hosts.txt")):
+            imported = import_list_file(store, path, name=list_name, quarantine=workdir / "quarantine.jsonl")
+            step(f"list {list_name}: {imported.result.new + imported.result.unchanged:,} entries")
 
         step("scoring every account")
         reports = report_counts(store)

@@ -25,6 +25,7 @@ from cordon.enforce import Executor
 from cordon.policy import OpenCase, Policy, Suspend, evaluate
 from cordon.risk.fusion import fuse
 from cordon.signals.accounts import AccountScores, PostScores, TextScorer
+from cordon.signals.known import NOTHING_KNOWN, KnownContent
 from cordon.store import Store
 
 Clock = Callable[[], datetime]
@@ -84,7 +85,11 @@ def assess(
     """Score and fuse every account's risk, and save it. Returns the risks, highest first.
     `reports` is report_counts(store), when the caller already has it."""
     reports = report_counts(store) if reports is None else reports
-    risks = [fuse(scores, reports.get(scores.account, 0)) for scores, _ in score_accounts(store, scorer)]
+    known = KnownContent.from_store(store)
+    risks = [
+        fuse(scores, reports.get(scores.account, 0), known.score_posts([s.post for s in posts]) if known else NOTHING_KNOWN)
+        for scores, posts in score_accounts(store, scorer)
+    ]
     store.save_risks(risks)
     return sorted(risks, key=lambda r: -r.score)
 

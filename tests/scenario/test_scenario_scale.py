@@ -66,12 +66,13 @@ def test_cli_writes_either_format(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main([str(tmp_path / "n"), "--accounts", "1000"]) == 0
     assert main([str(tmp_path / "t"), "--accounts", "1000", "--format", "twarc2"]) == 0
     assert "1,000 accounts" in capsys.readouterr().out
-    assert {p.name for p in (tmp_path / "n").iterdir()} == {"platform.jsonl", "truth.json"}
+    lists = {"known-media.csv", "propaganda-hosts.txt"}
+    assert {p.name for p in (tmp_path / "n").iterdir()} == {"platform.jsonl", "truth.json"} | lists
     assert {p.name for p in (tmp_path / "t").iterdir()} == {
         "tweets.jsonl",
         "follows.csv",
         "reports.jsonl",
         "truth.json",
-    }
+    } | lists
     assert main([str(tmp_path / "x"), "--accounts", "10"]) == 2  # a ConfigError, one line
     assert "accounts must be within" in capsys.readouterr().err

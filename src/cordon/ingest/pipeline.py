@@ -40,7 +40,7 @@ class IngestStats:
         self.by_kind[kind] += result.new + result.changed
 
 
-class _Quarantine:
+class QuarantineFile:
     """Bad records, appended as JSON lines; the file is created on the first one only."""
 
     KEEP_ERRORS = 10
@@ -126,7 +126,7 @@ def ingest_records(
     batch_size: int = 20_000, stats: IngestStats | None = None,
 ) -> IngestStats:
     stats = stats or IngestStats()
-    bad = _Quarantine(quarantine, stats)
+    bad = QuarantineFile(quarantine, stats)
     batcher = _Batcher(store, stats, batch_size)
     try:
         for item in records:

@@ -19,6 +19,8 @@ def facts_of(risk: AccountRisk, reports: int) -> dict[str, float]:
         "risk": risk.score,
         "threat": risk.components.get("threat", 0.0),
         "extremism": risk.components.get("extremism", 0.0),
+        "media": risk.components.get("media", 0.0),
+        "links": risk.components.get("links", 0.0),
         "reports": float(reports),
     }
 

@@ -11,7 +11,7 @@ from cordon.errors import PolicyError
 from cordon.policy.model import FACTS, Condition, Effect, OpenCase, Policy, Rule, Suspend
 
 # Auto-suspension without a human needs one of these conditions, at least this strict.
-AUTO_SUSPEND_FLOOR = {"risk": 0.95, "threat": 0.95}
+AUTO_SUSPEND_FLOOR = {"risk": 0.95, "threat": 0.95, "media": 0.95}
 
 
 class _Errors:

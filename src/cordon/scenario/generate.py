@@ -96,6 +96,10 @@ class Scenario:
     def save_truth(self, path: Path) -> None:
         self.truth.save(path)
 
+    @property
+    def release_media(self) -> list[str]:
+        return self.truth.propaganda_media_hashes
+
     def post(self, post_id: str) -> Post:
         if not self._by_id:
             self._by_id.update((p.id, p) for p in self.posts)
@@ -127,6 +131,10 @@ class ScenarioStream:
         self._account_id = plan.id_of
         # Authors and mentioned accounts recur (hubs, journalists): cache the lookups.
         self._account_cached = lru_cache(maxsize=1 << 16)(lambda a: plan.account(plan.index_of(a)))
+
+    @property
+    def release_media(self) -> list[str]:
+        return self.network.release_media
 
     @property
     def truth(self) -> GroundTruth:

@@ -36,6 +36,10 @@ class ScenarioFiles:
     tweets: Path | None = None
     follows: Path | None = None
     reports: Path | None = None
+    # What the platform's safety team holds from outside: the industry's hash list of the
+    # network's official releases, and its own list of the hosts the network relies on.
+    media_list: Path | None = None
+    link_list: Path | None = None
 
     @property
     def data(self) -> list[Path]:
@@ -55,11 +59,12 @@ def write_scenario(
     directory.mkdir(parents=True, exist_ok=True)
     truth = directory / "truth.json"
     scenario.save_truth(truth)
+    lists = write_lists(scenario, directory)
     if fmt == "twarc2":
         from cordon.scenario.twarc2 import write_twarc2
 
         tweets, follows, reports = write_twarc2(scenario, directory)
-        return ScenarioFiles(directory, truth, tweets=tweets, follows=follows, reports=reports)
+        return ScenarioFiles(directory, truth, tweets=tweets, follows=follows, reports=reports, **lists)
     platform = directory / "platform.jsonl"
     spool = directory / ".platform.follows.tmp"
     try:
@@ -77,7 +82,23 @@ def write_scenario(
             write_reports(out, scenario.reports)
     finally:
         spool.unlink(missing_ok=True)
-    return ScenarioFiles(directory, truth, platform=platform)
+    return ScenarioFiles(directory, truth, platform=platform, **lists)
+
+
+# Hosts the network kept its releases on. Not archive.org, Telegram or Mediafire: researchers
+# and ordinary users link those all day, and a host entry would flag them all.
+PROPAGANDA_HOSTS = ("justpaste.it", "dump.to", "sendvid.com", "gulfup.com", "addpost.it")
+
+
+def write_lists(scenario: Scenario | ScenarioStream, directory: Path) -> dict[str, Path]:
+    """known-media.csv (an HMA-style bank export) and propaganda-hosts.txt."""
+    media = directory / "known-media.csv"
+    with media.open("w", encoding="utf-8", newline="\n") as out:
+        out.write("signal_type,signal_value,label\n")
+        out.writelines(f"pdq,{h},official release\n" for h in scenario.release_media)
+    hosts = directory / "propaganda-hosts.txt"
+    hosts.write_text("".join(f"{h} paste site or file locker\n" for h in PROPAGANDA_HOSTS), encoding="utf-8")
+    return {"media_list": media, "link_list": hosts}
 
 
 def post_lines(batch: Batch) -> Iterable[dict]:

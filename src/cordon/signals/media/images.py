@@ -57,7 +57,9 @@ def load_image(
         except Image.DecompressionBombError as exc:
             raise MediaError(f"{label}: image too large to decode safely: {exc}") from exc
         except Exception as exc:  # PIL raises many types for unknown or broken headers
-            raise MediaError(f"{label}: not a readable image: {exc}") from exc
+            # PIL names its in-memory buffer ("<_io.BytesIO object at 0x...>"): say what it means.
+            reason = "unknown or unsupported image format" if isinstance(exc, Image.UnidentifiedImageError) else str(exc)
+            raise MediaError(f"{label}: not a readable image: {reason}") from exc
         width, height = image.size
         if width <= 0 or height <= 0:
             raise MediaError(f"{label}: image has no pixels ({width}x{height})")
