@@ -1,28 +1,40 @@
 """Recall of edited copies of listed images, and false matches between unrelated images.
 
-    .venv/bin/python benchmarks/media_edits.py [--synthetic 200] [--seed 7]
+    taskset -c 0 .venv/bin/python benchmarks/media_edits.py [--synthetic 200] [--seed 7]
 
 The listed image is the original; the index holds its plain PDQ hash, as a shared list
-would. Each edit is built with PIL from the real photos in ../shared/data/pdq_test_vectors.
-"plain" looks up the edited copy's own PDQ hash; "query" looks up query_hashes() (the 8
-dihedral hashes plus the bar/border/crop variants). A match is a distance <= 31.
+would. Each edit is built with PIL from real photos. "plain" looks up the edited copy's own
+PDQ hash; "query" looks up query_hashes() (the 8 dihedral hashes plus the bar/border/crop
+variants). A match is a distance <= 31.
+
+Two sets of photos, reported apart:
+- TUNING: the 9 distinct photos of ../shared/data/pdq_test_vectors. The query-side
+  constants (crop paddings, bar and blend thresholds) were chosen on these.
+- HELD-OUT: photos never used for tuning: scikit-learn's bundled china and flower,
+  matplotlib's bundled grace_hopper, and, only when scikit-image is importable (a dev-only
+  install, not a project dependency), ten photos bundled in its wheel (astronaut, camera,
+  chelsea, coffee, coins, hubble_deep_field, ihc, motorcycle_left, rocket, retina).
 
 False matches: every image in pdq_test_vectors (grouped, so that copies of one picture are
 never counted against each other) and synthetic images, indexed by their plain hashes;
-each image, and each edited copy, is queried against every *other* group's hashes.
+each image, and each edited copy, is queried against every *other* group's hashes. The
+held-out photos and the other bundled images of matplotlib and scikit-image join that set.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import random
 import statistics
 import sys
 import time
 from pathlib import Path
 
+import matplotlib.cbook  # project dependency: its sample images ship in the wheel
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from sklearn.datasets import load_sample_images  # project dependency: so do its images
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine
@@ -31,20 +43,36 @@ from cordon.signals.media import MIN_QUALITY, hash_image, load_image, query_hash
 
 VECTORS = Path(__file__).resolve().parents[2] / "shared" / "data" / "pdq_test_vectors"
 RADIUS = 31
-SOURCES = [
+TUNING = [
     "bridge-mods/aaa-orig.jpg",
     "reg-test-input/exif-rotn/exif-rotn-1.jpg",
     "misc-images/c.png",
     "reg-test-input/pen-and-coaster.png",
     *(f"reg-test-input/labelme-subset/q{n}.jpg" for n in ("0122", "0291", "0746", "1050", "2821")),
 ]
+#: scikit-image's bundled photos used as held-out sources (when it is installed).
+SKIMAGE_PHOTOS = (
+    "astronaut.png",
+    "camera.png",
+    "chelsea.png",
+    "coffee.png",
+    "coins.png",
+    "hubble_deep_field.jpg",
+    "ihc.png",
+    "motorcycle_left.png",
+    "rocket.jpg",
+    "retina.jpg",
+)
 CAPTION = "BREAKING: the statement in full, share before it is removed"
 HANDLE = "@channel_media  t.me/example"
 
 
 def group_of(rel: str) -> str:
     """Files that show the same picture (or the same scene) share a group."""
-    if rel.startswith(("bridge-mods/", "reg-test-input/dih/", "misc-images/modes/")) or "sample-b" in rel:
+    if (
+        rel.startswith(("bridge-mods/", "reg-test-input/dih/", "misc-images/modes/"))
+        or "sample-b" in rel
+    ):
         return "bridge"
     if "exif-rotn" in rel:
         return "exif-rotn"
@@ -52,7 +80,58 @@ def group_of(rel: str) -> str:
         return "coaster"
     if rel in ("pytx-resources/LA.png", "pytx-resources/I16.png"):
         return "pytx-gray"
+    if rel.startswith("skimage/motorcycle_"):  # a stereo pair: one scene
+        return "skimage/motorcycle"
+    if rel.startswith("skimage/chessboard_"):  # the same board in grey and in RGB
+        return "skimage/chessboard"
     return rel
+
+
+def _skimage_data() -> Path | None:
+    """scikit-image's bundled data folder, found without importing scikit-image."""
+    spec = importlib.util.find_spec("skimage")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations))) / "data"
+    return folder if folder.is_dir() else None
+
+
+def _fit(im: Image.Image) -> Image.Image:
+    im = im.convert("RGB")
+    im.thumbnail((1024, 1024))
+    return im
+
+
+def heldout_photos() -> dict[str, Image.Image]:
+    """Photos never used to tune the query side (see the module docstring)."""
+    out = {
+        f"sklearn/{name}": Image.fromarray(a)
+        for name, a in zip(("china", "flower"), load_sample_images().images, strict=True)
+    }
+    out["matplotlib/grace_hopper"] = _fit(
+        Image.open(matplotlib.cbook.get_sample_data("grace_hopper.jpg"))
+    )
+    folder = _skimage_data()
+    if folder is not None:
+        for name in SKIMAGE_PHOTOS:
+            if (folder / name).is_file():
+                out[f"skimage/{name}"] = _fit(Image.open(folder / name))
+    return out
+
+
+def other_bundled() -> dict[str, Image.Image]:
+    """The other images bundled with matplotlib and scikit-image: unrelated images only."""
+    out = {}
+    sample = Path(matplotlib.cbook._get_data_path("sample_data"))
+    for name in ("logo2.png", "Minduka_Present_Blue_Pack.png"):
+        if (sample / name).is_file():
+            out[f"matplotlib/{name}"] = _fit(Image.open(sample / name))
+    folder = _skimage_data()
+    if folder is not None:
+        for p in sorted(folder.glob("*.png")) + sorted(folder.glob("*.jpg")):
+            if p.name not in SKIMAGE_PHOTOS:
+                out[f"skimage/{p.name}"] = _fit(Image.open(p))
+    return out
 
 
 # ----------------------------------------------------------------------------- edits
@@ -86,7 +165,9 @@ def overlay(im: Image.Image, frac: float, where: str, bg, fg, alpha: float = 1.0
     if alpha < 1:
         band = Image.blend(im.crop((0, y0, w, y0 + bar)), band, alpha)
     out.paste(band, (0, y0))
-    ImageDraw.Draw(out).text((w * 0.04, y0 + bar * 0.2), HANDLE, fill=fg, font=_font(int(bar * 0.5)))
+    ImageDraw.Draw(out).text(
+        (w * 0.04, y0 + bar * 0.2), HANDLE, fill=fg, font=_font(int(bar * 0.5))
+    )
     return out
 
 
@@ -111,6 +192,10 @@ def edit_kinds(rng: random.Random) -> dict[str, list]:
         "crop 1% per side": [lambda im: crop(im, 0.01, 0.01, 0.01, 0.01)],
         "crop 3% per side": [lambda im: crop(im, 0.03, 0.03, 0.03, 0.03)],
         "crop 5% per side": [lambda im: crop(im, 0.05, 0.05, 0.05, 0.05)],
+        "crop 3% of one side": [
+            lambda im: crop(im, 0.03, 0, 0, 0),
+            lambda im: crop(im, 0, 0, 0, 0.03),
+        ],
         "crop 5% of one side": [
             lambda im: crop(im, 0.05, 0, 0, 0),
             lambda im: crop(im, 0, 0.05, 0, 0),
@@ -125,14 +210,17 @@ def edit_kinds(rng: random.Random) -> dict[str, list]:
             lambda im, f=frac: caption(im, f, "bottom", black, white),
             lambda im, f=frac: caption(im, f, "top", red, yellow),
         ]
-    for frac in (0.10, 0.15):
+    for frac in (0.05, 0.10, 0.15):
         kinds[f"watermark bar overlaid, {frac:.0%}"] = [
             lambda im, f=frac: overlay(im, f, "bottom", black, white),
             lambda im, f=frac: overlay(im, f, "top", white, black),
+            lambda im, f=frac: overlay(im, f, "bottom", red, yellow),
         ]
-    kinds["watermark bar overlaid, 15%, 60% opaque"] = [
-        lambda im: overlay(im, 0.15, "bottom", black, white, alpha=0.6)
-    ]
+    for frac, alpha in ((0.10, 0.4), (0.15, 0.6), (0.15, 0.8)):
+        kinds[f"watermark bar overlaid, {frac:.0%}, {alpha:.0%} opaque"] = [
+            lambda im, f=frac, a=alpha: overlay(im, f, "bottom", black, white, alpha=a),
+            lambda im, f=frac, a=alpha: overlay(im, f, "top", white, black, alpha=a),
+        ]
     kinds["letterbox/pillarbox borders 5-10%"] = [
         lambda im: border(im, 0.0, 0.08),
         lambda im: border(im, 0.08, 0.0),
@@ -172,7 +260,21 @@ def synthetic(n: int, rng: random.Random) -> list[Image.Image]:
             im = Image.new("RGB", (w, h), bg)
             d = ImageDraw.Draw(im)
             size = rng.randint(18, 48)
-            words = ["we", "will", "not", "stop", "until", "the", "message", "reaches", "every", "city", "and", "every", "home"]
+            words = [
+                "we",
+                "will",
+                "not",
+                "stop",
+                "until",
+                "the",
+                "message",
+                "reaches",
+                "every",
+                "city",
+                "and",
+                "every",
+                "home",
+            ]
             y = rng.randint(5, h // 4)
             while y < h - size:
                 line = " ".join(rng.choice(words) for _ in range(rng.randint(2, 6)))
@@ -187,8 +289,10 @@ def synthetic(n: int, rng: random.Random) -> list[Image.Image]:
             d = ImageDraw.Draw(im)
             for _ in range(rng.randint(1, 5)):
                 x0, y0 = rng.randrange(w), rng.randrange(h)
-                d.ellipse((x0, y0, x0 + rng.randint(30, 200), y0 + rng.randint(30, 200)),
-                          fill=tuple(rng.randrange(256) for _ in range(3)))
+                d.ellipse(
+                    (x0, y0, x0 + rng.randint(30, 200), y0 + rng.randint(30, 200)),
+                    fill=tuple(rng.randrange(256) for _ in range(3)),
+                )
             im = im.filter(ImageFilter.GaussianBlur(rng.uniform(0, 3)))
         out.append(im)
     return out
@@ -196,7 +300,11 @@ def synthetic(n: int, rng: random.Random) -> list[Image.Image]:
 
 # ----------------------------------------------------------------------------- measuring
 def bits(hexes: list[str]) -> np.ndarray:
-    return np.array([[int(c, 16) for c in h] for h in hexes], dtype=np.uint8).reshape(-1, 64) if hexes else np.zeros((0, 64), np.uint8)
+    return (
+        np.array([[int(c, 16) for c in h] for h in hexes], dtype=np.uint8).reshape(-1, 64)
+        if hexes
+        else np.zeros((0, 64), np.uint8)
+    )
 
 
 _POP = np.array([i.bit_count() for i in range(16)], dtype=np.uint8)
@@ -220,39 +328,63 @@ def main() -> None:
     rng = random.Random(args.seed)
     began = time.perf_counter()
 
-    # ---- recall per edit kind
-    sources = {rel: load_image(VECTORS / rel, max_side=1024).convert("RGB") for rel in SOURCES}
-    listed = {rel: hash_image(im).hex for rel, im in sources.items()}
+    # ---- recall per edit kind, on each set of photos
+    tuning = {rel: load_image(VECTORS / rel, max_side=1024).convert("RGB") for rel in TUNING}
+    heldout = heldout_photos()
     kinds = edit_kinds(rng)
-    counts = []
+    counts: list[int] = []
     edited_queries: list[tuple[str, list[str]]] = []  # (group, query hashes) for false matches
     print(f"# media_edits.py, {machine()}")
-    print(f"{'edit':48s} {'n':>4s} {'plain':>7s} {'query':>7s}")
-    rows = []
+    print(
+        f"tuning photos: {len(tuning)}; held-out photos: {len(heldout)}"
+        + ("" if _skimage_data() else " (scikit-image not installed: its photos are left out)")
+    )
+    print(
+        f"{'edit':44s} {'n':>4s} {'tune plain':>10s} {'tune query':>10s} {'n':>4s} "
+        f"{'held plain':>10s} {'held query':>10s}"
+    )
     for kind, fns in kinds.items():
-        plain_hits = query_hits = n = 0
-        for rel, im in sources.items():
-            target = bits([listed[rel]])
-            for fn in fns:
-                edited = fn(im)
-                plain = hash_image(edited)
-                qs = query_hashes(edited)
-                counts.append(len(qs))
-                edited_queries.append((group_of(rel), qs))
-                n += 1
-                plain_hits += plain.quality >= MIN_QUALITY and min_distance([plain.hex], target)[0] <= RADIUS
-                query_hits += min_distance(qs, target)[0] <= RADIUS
-        rows.append((kind, n, plain_hits / n, query_hits / n))
-        print(f"{kind:48s} {n:4d} {plain_hits / n:7.0%} {query_hits / n:7.0%}")
+        cells = []
+        for photos in (tuning, heldout):
+            plain_hits = query_hits = n = 0
+            for rel, im in photos.items():
+                target = bits([hash_image(im).hex])
+                for fn in fns:
+                    edited = fn(im)
+                    plain = hash_image(edited)
+                    qs = query_hashes(edited)
+                    counts.append(len(qs))
+                    edited_queries.append((group_of(rel), qs))
+                    n += 1
+                    plain_hits += (
+                        plain.quality >= MIN_QUALITY
+                        and min_distance([plain.hex], target)[0] <= RADIUS
+                    )
+                    query_hits += min_distance(qs, target)[0] <= RADIUS
+            cells.append(f"{n:4d} {plain_hits / max(n, 1):10.0%} {query_hits / max(n, 1):10.0%}")
+        print(f"{kind:44s} {cells[0]} {cells[1]}", flush=True)
+
+    # ---- cost: query hashes and time per photo (unedited), all photos
+    per_ms = []
+    for im in [*tuning.values(), *heldout.values()]:
+        t0 = time.perf_counter()
+        query_hashes(im)
+        per_ms.append((time.perf_counter() - t0) * 1000)
 
     # ---- false matches between unrelated images
-    files = sorted(p for p in VECTORS.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp", ".gif"))
+    files = sorted(
+        p
+        for p in VECTORS.rglob("*")
+        if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp", ".gif")
+    )
     images: list[tuple[str, Image.Image]] = []
     for p in files:
         try:
             images.append((group_of(str(p.relative_to(VECTORS))), load_image(p, max_side=512)))
         except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
             print(f"skip {p}: {exc}")
+    for rel, im in {**heldout, **other_bundled()}.items():
+        images.append((group_of(rel), im))
     for i, im in enumerate(synthetic(args.synthetic, rng)):
         images.append((f"synthetic-{i}", im))
     plain = [hash_image(im) for _, im in images]
@@ -276,14 +408,25 @@ def main() -> None:
         pairs_edited += int((min_distance(qs, index)[other] <= RADIUS).sum())
     n_groups = len(set(groups.tolist()))
     print()
-    print(f"unrelated set: {len(keep)} images of quality >= {MIN_QUALITY} in {n_groups} groups "
-          f"({len(files)} files from pdq_test_vectors, {args.synthetic} synthetic)")
+    print(
+        f"unrelated set: {len(keep)} images of quality >= {MIN_QUALITY} in {n_groups} groups "
+        f"({len(files)} files from pdq_test_vectors, {len(images) - len(files) - args.synthetic} "
+        f"bundled with matplotlib/scikit-learn/scikit-image, {args.synthetic} synthetic)"
+    )
     print(f"false-matching pairs, plain hash as query:      {pairs_plain} of {total_pairs}")
     print(f"false-matching pairs, query_hashes as query:    {pairs_query} of {total_pairs}")
-    print(f"false-matching pairs, edited copies (query_hashes) against other groups: "
-          f"{pairs_edited} of {edited_pairs}")
-    print(f"query hashes per image: median {statistics.median(counts):.0f}, "
-          f"mean {statistics.mean(counts):.1f}, max {max(counts)}")
+    print(
+        f"false-matching pairs, edited copies (query_hashes) against other groups: "
+        f"{pairs_edited} of {edited_pairs}"
+    )
+    print(
+        f"query hashes per image (edited and unrelated images): median "
+        f"{statistics.median(counts):.0f}, mean {statistics.mean(counts):.1f}, max {max(counts)}"
+    )
+    print(
+        f"query_hashes time per unedited photo: median {statistics.median(per_ms):.0f} ms, "
+        f"max {max(per_ms):.0f} ms (pin to one core with taskset for stable figures)"
+    )
     print(f"({time.perf_counter() - began:.0f} s)")
 
 
