@@ -5,7 +5,10 @@ as Post objects. The baseline, trained and run in the same session on the same t
 scikit-learn pipeline most people would write first: TfidfVectorizer (word 1-2 grams, default
 tokenisation) + LogisticRegression.
 
-    .venv/bin/python benchmarks/text_scoring.py [--repeat 5] [--data ../shared/data]
+    .venv/bin/python benchmarks/text_scoring.py [--repeat 5] [--data ../shared/data] [--minilm]
+
+--minilm also measures the threat signal with its optional MiniLM second stage (the `minilm`
+extra), on 5,000 posts of ordinary traffic.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--minilm", action="store_true", help="also measure the MiniLM second stage")
     args = parser.parse_args()
     pin_to_one_core()
     data = extremism_sets(args.data)
@@ -83,6 +87,16 @@ def main() -> None:
             scorer.score_posts(posts[i : i + batch])
         return len(posts)
 
+    runs = []
+    if args.minilm:
+        from cordon.signals.text.classifier import RerankedThreatModel
+
+        sample = [(p.text, p.ref) for p in ordinary[:5000]]
+        reranked = RerankedThreatModel()
+        passed = sum(v >= reranked.reranker.gate for v in reranked.model.predict([t for t, _ in sample]))
+        print(f"MiniLM gate {reranked.reranker.gate:.4f}: {passed / len(sample):.1%} of ordinary posts reranked")
+        runs += [("threat model + MiniLM reranker, 5,000 ordinary posts", lambda: len(reranked.score_many(sample)))]
+
     base = None
     for label, work in [
         ("baseline: sklearn TF-IDF + LR (one head)", run_baseline),
@@ -91,6 +105,7 @@ def main() -> None:
         ("cordon default models as signals (with evidence)", run_heads),
         ("cordon default scoring: models + lexicons, with evidence", run_scorer),
         ("the same on ordinary traffic only (no extremist posts)", run_scorer_ordinary),
+        *runs,
     ]:
         rate, rates = median_rate(work, args.repeat)
         base = base or rate

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +42,11 @@ class Settings(BaseSettings):
         default=None,
         description="A folder with your own threat.npz and extremism.npz (from `cordon train`); "
         "unset means the models that ship in the package.",
+    )
+    text_second_stage: Literal["none", "minilm"] = Field(
+        default="none",
+        description="`minilm` reranks the posts the threat model finds suspicious with MiniLM "
+        "sentence embeddings (needs the `minilm` extra): better ranked, and slower.",
     )
     ingest_batch_size: int = Field(
         default=20_000,

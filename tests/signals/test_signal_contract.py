@@ -6,10 +6,10 @@ import pytest
 
 from cordon.domain import SubjectKind, SubjectRef
 from cordon.signals.base import Signal, TextSignal
-from cordon.signals.text.classifier import ExtremismModel, ThreatModel
+from cordon.signals.text.classifier import ExtremismModel, RerankedThreatModel, ThreatModel
 from cordon.signals.text.lexicon import ExtremismLexicon, ThreatLexicon
 
-TEXT_SIGNALS = [ThreatLexicon, ExtremismLexicon, ThreatModel, ExtremismModel]
+TEXT_SIGNALS = [ThreatLexicon, ExtremismLexicon, ThreatModel, ExtremismModel, RerankedThreatModel]
 SUBJECT = SubjectRef.post("twitter", "1")
 SAMPLES = [
     "", " ", "I love football and coffee",

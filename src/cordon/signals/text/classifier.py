@@ -8,9 +8,13 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
+
 from cordon.domain import Evidence, Span, SubjectRef
 from cordon.signals.base import Score, TextSignal
+from cordon.signals.text.lexicon import stance_damping
 from cordon.signals.text.model import LinearTextModel
+from cordon.signals.text.reranker import Reranker
 
 # Scores below this carry no evidence: finding the words behind a score costs ten times the
 # score itself, and the posts a reviewer sees are the ones the model calls more likely than
@@ -22,15 +26,24 @@ def packaged_model_path(task: str) -> Path:
     return Path(str(resources.files(__package__).joinpath("models", f"{task}.npz")))
 
 
-@cache
-def _default_model(task: str) -> LinearTextModel:
-    """The platform's own model where CORDON_TEXT_MODEL_DIR has one, else the packaged one."""
+def _model_file(name: str) -> Path:
+    """The platform's own file where CORDON_TEXT_MODEL_DIR has one, else the packaged one."""
     from cordon.config import get_settings
 
     custom = get_settings().text_model_dir
-    if custom is not None and (custom / f"{task}.npz").is_file():
-        return LinearTextModel.load(custom / f"{task}.npz")
-    return LinearTextModel.load(packaged_model_path(task))
+    if custom is not None and (custom / f"{name}.npz").is_file():
+        return custom / f"{name}.npz"
+    return packaged_model_path(name)
+
+
+@cache
+def _default_model(task: str) -> LinearTextModel:
+    return LinearTextModel.load(_model_file(task))
+
+
+@cache
+def _default_reranker(task: str) -> Reranker:
+    return Reranker.load(_model_file(f"{task}-minilm"))
 
 
 class ModelSignal(TextSignal):
@@ -46,13 +59,21 @@ class ModelSignal(TextSignal):
 
     def score_many(self, items: Iterable[tuple[str, SubjectRef]]) -> list[Score]:
         batch = list(items)
-        values = self.model.predict([text for text, _ in batch])
+        texts = [text for text, _ in batch]
+        if not texts:
+            return []
+        damping = stance_damping(self.task, texts)
+        values = self._values(texts) * damping
         return [
-            self._with_evidence(text, subject, round(float(v), 4)) if v >= self.evidence_floor else Score(round(float(v), 4))
-            for (text, subject), v in zip(batch, values)
+            self._with_evidence(text, subject, round(float(v), 4), float(d)) if v >= self.evidence_floor
+            else Score(round(float(v), 4))
+            for (text, subject), v, d in zip(batch, values, damping)
         ]
 
-    def _with_evidence(self, text: str, subject: SubjectRef, value: float) -> Score:
+    def _values(self, texts: list[str]) -> np.ndarray:
+        return self.model.predict(texts)
+
+    def _with_evidence(self, text: str, subject: SubjectRef, value: float, damping: float = 1.0) -> Score:
         drivers = self.model.drivers(text)
         spans = tuple(Span(d.start, d.end, d.feature) for d in drivers)
         words = ", ".join(f"\u201c{text[d.start:d.end][:60]}\u201d" for d in drivers) or "no single word stands out"
@@ -60,9 +81,14 @@ class ModelSignal(TextSignal):
             signal=self.name, subject=subject, score=value,
             summary=f"{self.task} {value:.2f}: {words}",
             spans=spans,
-            detail={"model": self.model.meta.get("version", "custom"), "weights": [round(d.weight, 3) for d in drivers]},
+            detail={"model": self.model.meta.get("version", "custom"), "weights": [round(d.weight, 3) for d in drivers],
+                    # Below 1 where reporting or counter-speech cues damped the score (lexicon.py).
+                    "stance_damping": round(damping, 3), **self._detail()},
         )
         return Score(value, (evidence,))
+
+    def _detail(self) -> dict:
+        return {}
 
     def explain(self, evidence: Evidence) -> str:
         return evidence.summary
@@ -80,3 +106,30 @@ class ThreatModel(ModelSignal):
 class ExtremismModel(ModelSignal):
     name = "model.extremism"
     task = "extremism"
+
+
+class RerankedThreatModel(ThreatModel):
+    """The threat model with the MiniLM second stage (reranker.py): posts the linear model
+    scores at or above the reranker's gate get the reranker's probability instead. Needs the
+    `minilm` extra; switched on with CORDON_TEXT_SECOND_STAGE=minilm."""
+
+    name = "model.threat.minilm"
+
+    def __init__(self, model: LinearTextModel | None = None, reranker: Reranker | None = None) -> None:
+        from cordon.signals.text.embedding import shared_encoder
+
+        super().__init__(model)
+        self.reranker = reranker or _default_reranker(self.task)
+        self.encoder = shared_encoder()
+
+    def _values(self, texts: list[str]) -> np.ndarray:
+        raw = self.model.decision(texts) if texts else np.zeros(0)
+        values = self.model.calibrate(raw)
+        gated = np.flatnonzero(values >= self.reranker.gate)
+        if gated.size:
+            embeddings = self.encoder.encode([texts[i] for i in gated])
+            values[gated] = self.reranker.predict(embeddings, raw[gated])
+        return values
+
+    def _detail(self) -> dict:
+        return {"second_stage": "all-MiniLM-L6-v2", "gate": round(self.reranker.gate, 4)}

@@ -33,8 +33,8 @@ class Metrics:
 
     def lines(self) -> list[str]:
         out = [
-            f"task {self.task}: trained on {self.train_examples:,}, tested on {self.test_examples:,} "
-            f"({self.test_positives:,} positive), split by account",
+            (f"task {self.task}: trained on {self.train_examples:,}, tested on {self.test_examples:,} "
+            f"({self.test_positives:,} positive), split by account"),
             f"  ROC-AUC              {self.roc_auc:.4f}",
             f"  PR-AUC               {self.pr_auc:.4f}",
             f"  recall at 1% FPR     {self.recall_at_1pct_fpr:.4f}",
@@ -63,18 +63,23 @@ def cap_per_group(data: LabelledTexts, cap: int, seed: int) -> np.ndarray:
 
 def measure(model: LinearTextModel, test: LabelledTexts, train_size: int, cap: int = 20, seed: int = 0) -> Metrics:
     test = test.subset(cap_per_group(test, cap, seed))
-    y = test.y
     # Ranking metrics on the raw score: calibration is monotone but has flat steps, and ties
     # would understate recall at a low false-positive rate.
     raw = model.decision(test.texts)
-    scores = model.calibrate(raw)
+    return measure_scores(model.task, test, raw, model.calibrate(raw), train_size)
+
+
+def measure_scores(task: str, test: LabelledTexts, raw: np.ndarray, scores: np.ndarray, train_size: int) -> Metrics:
+    """Metrics of any scorer on an already capped test set: `raw` ranks, `scores` are the
+    calibrated probabilities."""
+    y = test.y
     fpr_by_source = {}
     for source in sorted(set(test.sources)):
         negatives = [i for i, (s, label) in enumerate(zip(test.sources, y)) if s == source and label == 0]
         if negatives:
             fpr_by_source[source] = float((scores[negatives] >= 0.5).mean())
     return Metrics(
-        task=model.task, train_examples=train_size, test_examples=len(y), test_positives=int(y.sum()),
+        task=task, train_examples=train_size, test_examples=len(y), test_positives=int(y.sum()),
         roc_auc=float(roc_auc_score(y, raw)), pr_auc=float(average_precision_score(y, raw)),
         recall_at_1pct_fpr=recall_at_fpr(y, raw), brier=float(brier_score_loss(y, scores)),
         fpr_by_source=fpr_by_source,

@@ -10,6 +10,7 @@ retweets. Blanking keeps the text's length, so evidence offsets still map back.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -96,6 +97,6 @@ def token_spans(text: str) -> list[TokenSpan]:
     masked = _CUES.sub(_blank, normalized)
     tokens = [(m.group(), m.start(), m.end()) for m in TOKEN.finditer(masked)]
     spans = [TokenSpan(t, origin[s], origin[e - 1] + 1) for t, s, e in tokens]
-    for (a, s, _), (b, _, e) in zip(tokens, tokens[1:]):
+    for (a, s, _), (b, _, e) in itertools.pairwise(tokens):
         spans.append(TokenSpan(f"{a} {b}", origin[s], origin[e - 1] + 1))
     return spans

@@ -7,10 +7,12 @@ A trained model replaces it (issue: text signals); the interface stays.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+import numpy as np
 import yaml
 
 from cordon.domain import Evidence, Span, SubjectRef
@@ -40,6 +42,23 @@ def _load(category: str) -> _Lexicon:
     rules = [(_Pattern(p["label"], p["weight"], False), p["pattern"]) for p in entry["patterns"]]
     rules += [(_Pattern(d["label"], d["factor"], True), d["pattern"]) for d in entry["dampers"]]
     return _Lexicon(tuple(r for r, _ in rules), PatternSet([p for _, p in rules]))
+
+
+def stance_damping(category: str, texts: Sequence[str]) -> np.ndarray:
+    """Per text, the product of the category's dampers it matches (reporting, analysis,
+    condemnation, counter-speech): 1 where none does. The trained models know topic better
+    than stance, and "ISIS claimed the attack, police said" is about the group, not for it.
+    Measured on held-out accounts of the real data (benchmarks/stance_damping.py): threat
+    PR-AUC 0.140 to 0.150, extremism false positives on the same-topic controls 3.4% to 3.0%,
+    ROC-AUC unchanged for both."""
+    lexicon = _load(category)
+    out = np.ones(len(texts))
+    for i, text in enumerate(texts):
+        for j, _ in lexicon.matcher.search(fast_normalize(text)):
+            rule = lexicon.rules[j]
+            if rule.damper:
+                out[i] *= rule.weight
+    return out
 
 
 class LexiconSignal(TextSignal):

@@ -20,6 +20,29 @@ from cordon.errors import CordonError
 from cordon.signals.text.features import Featurizer, shared_featurizer, token_spans
 
 
+def fit_calibrated(
+    x, labels: np.ndarray, groups: Sequence[str], weight: np.ndarray, *, c: float, folds: int, seed: int,
+    solver: str = "liblinear",
+) -> tuple[np.ndarray, LogisticRegression, tuple[np.ndarray, np.ndarray]]:
+    """Logistic regression on x, and an isotonic map from its raw score to a probability fitted
+    on out-of-fold scores grouped by account (no account on both sides of a fold). Returns
+    the out-of-fold scores, the model fitted on everything and the map's knots."""
+
+    def learner() -> LogisticRegression:
+        return LogisticRegression(C=c, class_weight="balanced", solver=solver, random_state=seed, max_iter=2000)
+
+    raw = np.zeros(len(labels))
+    n_folds = min(folds, len(set(groups)))
+    for train, test in GroupKFold(n_splits=n_folds).split(x, labels, groups):
+        fold = learner().fit(x[train], labels[train], sample_weight=weight[train])
+        raw[test] = fold.decision_function(x[test])
+    isotonic = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
+    isotonic.fit(raw, labels, sample_weight=weight)
+    final = learner().fit(x, labels, sample_weight=weight)
+    knots = (np.asarray(isotonic.X_thresholds_, dtype=np.float64), np.asarray(isotonic.y_thresholds_, dtype=np.float64))
+    return raw, final, knots
+
+
 @dataclass(frozen=True, slots=True)
 class Driver:
     """A feature that pushed a text's score up, where it stands in the original text."""
@@ -39,6 +62,8 @@ class LinearTextModel:
     knots_x: np.ndarray
     knots_y: np.ndarray
     meta: dict = field(default_factory=dict)
+    # Raw out-of-fold decisions on the training texts, right after fit; None once loaded.
+    out_of_fold: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self._featurizer = shared_featurizer(len(self.weights))
@@ -87,26 +112,18 @@ class LinearTextModel:
         x = featurizer.transform(texts)
         weight = np.ones(len(labels)) if sample_weight is None else np.asarray(sample_weight, float)
 
-        def learner() -> LogisticRegression:
-            return LogisticRegression(C=c, class_weight="balanced", solver="liblinear", random_state=seed)
-
-        # Out-of-fold raw scores, grouped so no account is on both sides, calibrate the model.
-        raw = np.zeros(len(labels))
-        n_folds = min(folds, len(set(groups)))
-        for train, test in GroupKFold(n_splits=n_folds).split(x, labels, groups):
-            fold = learner().fit(x[train], labels[train], sample_weight=weight[train])
-            raw[test] = fold.decision_function(x[test])
-        isotonic = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
-        isotonic.fit(raw, labels, sample_weight=weight)
-        final = learner().fit(x, labels, sample_weight=weight)
-        return cls(
+        raw, final, knots = fit_calibrated(x, labels, groups, weight, c=c, folds=folds, seed=seed)
+        model = cls(
             task=task,
             weights=final.coef_[0].astype(np.float32),
             bias=float(final.intercept_[0]),
-            knots_x=np.asarray(isotonic.X_thresholds_, dtype=np.float64),
-            knots_y=np.asarray(isotonic.y_thresholds_, dtype=np.float64),
-            meta={"task": task, "examples": int(len(labels)), "positives": int(labels.sum()), "C": c},
+            knots_x=knots[0],
+            knots_y=knots[1],
+            meta={"task": task, "examples": len(labels), "positives": int(labels.sum()), "C": c},
         )
+        # Kept for a second stage that learns on top of this one (reranker.py); not saved.
+        model.out_of_fold = raw
+        return model
 
     # -- persistence ---------------------------------------------------------------------
     def save(self, path: Path) -> None:
