@@ -295,3 +295,10 @@ from cordon.cli_lists import hash_command, lists_app, match_command  # noqa: E40
 app.command("hash")(hash_command)
 app.command("match")(match_command)
 app.add_typer(lists_app, name="lists")
+
+# The network: seed expansion and distribution hubs.
+from cordon.cli_network import expand_command  # noqa: E402
+from cordon.cli_network_hubs import hubs_command  # noqa: E402
+
+app.command("expand")(expand_command)
+app.command("hubs")(hubs_command)

@@ -164,7 +164,8 @@ def test_migration_upgrades_a_0001_database_and_keeps_its_data(database):
         assert store.counts()["accounts"] == 1
         with store.engine.connect() as conn:
             assert {"false_positives", "list_entries", "match_lists"} <= set(sa.inspect(conn).get_table_names())
-            assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() == "0002"
+            # At least 0002; later migrations (0003 adjacency indexes) may follow.
+            assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one() >= "0002"
         assert store.import_list("tcap", "tat", hashes()) == WriteResult(new=3)
         # And back down, and up again: the downgrade drops exactly what the upgrade made.
         from alembic import command

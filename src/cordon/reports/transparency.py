@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 from cordon.cases import fold_cases
 from cordon.domain import AccountStatus, EventName, SubjectRef
+from cordon.graph.hubs import HubCoverage, hub_coverage
 from cordon.store import Store
 
 
@@ -28,11 +29,22 @@ class TransparencyReport:
     risk_scores: list[float] = field(default_factory=list)
     hubs_total: int = 0
     hubs_actioned: int = 0
+    # Of the hubs: suspended, queued (a case waiting on review), watched (graph/hubs.py).
+    hubs_suspended: int = 0
+    hubs_queued: int = 0
+    hubs_watched: int = 0
 
     @property
     def proactive_share(self) -> float | None:
         total = self.proactive_cases + self.report_cases
         return None if total == 0 else self.proactive_cases / total
+
+    @property
+    def hubs_sentence(self) -> str:
+        """'13 of 16 hubs suspended, 2 queued for review, 1 watched.' ('' with no hubs)."""
+        if not self.hubs_total:
+            return ""
+        return HubCoverage(self.hubs_total, self.hubs_suspended, self.hubs_queued, self.hubs_watched).sentence
 
     def rows(self) -> list[tuple[str, str, object]]:
         """Flat (section, metric, value) rows for the CSV export."""
@@ -48,6 +60,9 @@ class TransparencyReport:
             ("speed", "median_hours_to_action", _fmt(self.median_hours_to_action)),
             ("hubs", "total", self.hubs_total),
             ("hubs", "actioned", self.hubs_actioned),
+            ("hubs", "suspended", self.hubs_suspended),
+            ("hubs", "queued", self.hubs_queued),
+            ("hubs", "watched", self.hubs_watched),
         ]
         return rows
 
@@ -57,8 +72,9 @@ def _fmt(value: float | None) -> str:
 
 
 def build_report(store: Store, hubs: Iterable[SubjectRef] = ()) -> TransparencyReport:
-    """`hubs` are the designated distribution hubs; a hub counts as actioned when it has a
-    waiting case or has been suspended."""
+    """`hubs` are the designated distribution hubs (or the ranker's best: graph.hubs.top_hubs);
+    a hub counts as actioned when it has a case or has been suspended, and hub_coverage splits
+    them into suspended, queued for review and watched."""
     events = list(store.events())
     cases = fold_cases(events)
     actions: Counter[str] = Counter()
@@ -79,6 +95,7 @@ def build_report(store: Store, hubs: Iterable[SubjectRef] = ()) -> TransparencyR
             suspended.add(account.ref)
     case_subjects = {c.subject for c in cases.values()}
     hub_set = set(hubs)
+    coverage = hub_coverage(store, hub_set, events=events)
     opened = [e for e in events if e.name is EventName.CASE_OPENED]
     report_cases = sum(1 for e in opened if e.payload.get("source") == "reports")
     return TransparencyReport(
@@ -94,4 +111,7 @@ def build_report(store: Store, hubs: Iterable[SubjectRef] = ()) -> TransparencyR
         risk_scores=[r.score for r in store.risks()],
         hubs_total=len(hub_set),
         hubs_actioned=len(hub_set & (suspended | case_subjects)),
+        hubs_suspended=coverage.suspended,
+        hubs_queued=coverage.queued,
+        hubs_watched=coverage.watched,
     )

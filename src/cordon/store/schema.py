@@ -78,7 +78,10 @@ interactions = Table(
     Column("target_id", String(64), primary_key=True),
     Column("created_at", DateTime(timezone=True)),
     Column("weight", Float, nullable=False, default=1.0),
-    Index("ix_interactions_target", "platform", "target_id"),
+    # Adjacency, both directions, for the k-hop neighbourhood of seed accounts (migration
+    # 0003): who does this account interact with, and who interacts with it, of what kind.
+    Index("ix_interactions_source", "platform", "source_id", "kind"),
+    Index("ix_interactions_target_kind", "platform", "target_id", "kind"),
     sqlite_with_rowid=False,
 )
 

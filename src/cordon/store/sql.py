@@ -8,10 +8,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlalchemy import (
     Connection,
     Engine,
     and_,
+    any_,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -21,6 +24,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
 
 from cordon.domain import (
@@ -38,7 +42,7 @@ from cordon.domain import (
     SubjectRef,
 )
 from cordon.store import codec
-from cordon.store.base import Store, WriteResult
+from cordon.store.base import KIND_CODES, InteractionColumns, Store, WriteResult
 from cordon.store.bulk import writer_for
 from cordon.store.migrate import upgrade
 from cordon.store.schema import (
@@ -102,6 +106,13 @@ def _by_platform(refs: list[SubjectRef]) -> dict[str, list[str]]:
     grouped: dict[str, list[str]] = {}
     for ref in refs:
         grouped.setdefault(ref.platform, []).append(ref.id)
+    return grouped
+
+
+def _by_platform_pairs(nodes: list[tuple[str, str]]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for platform, ident in nodes:
+        grouped.setdefault(platform, []).append(ident)
     return grouped
 
 
@@ -223,6 +234,109 @@ class SqlStore(Store):
         if kind is not None:
             query = query.where(interactions.c.kind == kind.value)
         return self._stream(query, codec.row_to_interaction)
+
+    def _interaction_arrays(
+        self, kinds: tuple[InteractionKind, ...] | None, platform: str | None
+    ) -> InteractionColumns:
+        # Straight through the driver: SQLAlchemy's row and type processing would cost more
+        # than the database does. Kinds become int8 codes and times Unix seconds in SQL.
+        code = " ".join(f"WHEN '{k.value}' THEN {i}" for i, k in enumerate(KIND_CODES))
+        pg = self.dialect == "postgresql"
+        seconds = (
+            "EXTRACT(EPOCH FROM created_at)::float8" if pg
+            else "round((julianday(created_at) - 2440587.5) * 86400.0, 6)"
+        )
+        mark = "%s" if pg else "?"
+        where, params = [], []
+        if kinds is not None:
+            where.append(f"kind IN ({', '.join([mark] * len(kinds))})")
+            params.extend(k.value for k in kinds)
+        if platform is not None:
+            where.append(f"platform = {mark}")
+            params.append(platform)
+        sql = (
+            f"SELECT platform, CASE kind {code} END, source_id, target_id, {seconds}, weight "
+            f"FROM interactions {'WHERE ' + ' AND '.join(where) if where else ''}"
+        )
+        cols: list[list] = [[], [], [], [], [], []]
+        raw = self._engine.raw_connection()
+        try:
+            cur = raw.driver_connection.cursor(name="cordon_interactions") if pg else raw.cursor()
+            if pg:
+                cur.itersize = 50_000
+            cur.execute(sql, params)
+            while rows := cur.fetchmany(50_000):
+                for into, col in zip(cols, zip(*rows, strict=True), strict=True):
+                    into.extend(col)
+            cur.close()
+        finally:
+            raw.close()
+        m = len(cols[1])
+        return InteractionColumns(
+            platform=np.array(cols[0], dtype=object).reshape(m),
+            kind=np.array(cols[1], dtype=np.int8).reshape(m),
+            source_id=np.array(cols[2], dtype=object).reshape(m),
+            target_id=np.array(cols[3], dtype=object).reshape(m),
+            created_at=np.array(cols[4], dtype=np.float64).reshape(m),  # None -> nan
+            weight=np.array(cols[5], dtype=np.float64).reshape(m),
+        )
+
+    def _neighbourhood(
+        self, seeds: list[SubjectRef], hops: int, kinds: tuple[InteractionKind, ...] | None,
+        limit: int | None, max_degree: int | None,
+    ) -> Iterator[Interaction]:
+        # Frontier by frontier: each hop reads the edges whose source, then whose target, is
+        # in the frontier, through ix_interactions_source / ix_interactions_target_kind, in
+        # batches (= ANY(array) on PostgreSQL, IN (...) below SQLite's parameter limit).
+        pg = self.dialect == "postgresql"
+        size = 10_000 if pg else 900
+        c = interactions.c
+        seen_nodes = {(r.platform, r.id) for r in seeds}
+        frontier = sorted(seen_nodes)
+        seen_edges: set[tuple] = set()
+        sent = 0
+        with self._engine.connect() as conn:
+            for hop in range(hops):
+                found: list[Interaction] = []
+                degree: dict[tuple[str, str, bool], int] = {}
+                for platform, ids in _by_platform_pairs(frontier).items():
+                    for chunk in _chunks(ids, size):
+                        for column, out in ((c.source_id, True), (c.target_id, False)):
+                            match = (
+                                column == any_(bindparam("ids", chunk, type_=ARRAY(interactions.c.source_id.type)))
+                                if pg else column.in_(chunk)
+                            )
+                            query = select(interactions).where(c.platform == platform, match)
+                            if kinds is not None:
+                                query = query.where(c.kind.in_([k.value for k in kinds]))
+                            for row in conn.execute(query).mappings():
+                                edge = codec.row_to_interaction(row)
+                                node = (platform, edge.source_id if out else edge.target_id)
+                                degree[(*node, out)] = degree.get((*node, out), 0) + 1
+                                found.append((edge, node, out))
+                capped = {  # seeds are expanded whatever their degree: they were chosen
+                    (p, i, out) for (p, i, out), d in degree.items()
+                    if hop > 0 and max_degree is not None and d > max_degree
+                }
+                nxt: set[tuple[str, str]] = set()
+                for edge, node, out in found:
+                    other = (edge.platform, edge.target_id if out else edge.source_id)
+                    if (*node, out) in capped and other not in seen_nodes:
+                        continue  # a celebrity's followers are not its neighbourhood
+                    key = (edge.platform, edge.post_id or "", edge.kind, edge.source_id, edge.target_id)
+                    if key in seen_edges:
+                        continue
+                    seen_edges.add(key)
+                    yield edge
+                    sent += 1
+                    if limit is not None and sent >= limit:
+                        return
+                    if other not in seen_nodes:
+                        nxt.add(other)
+                seen_nodes |= nxt
+                frontier = sorted(nxt)
+                if not frontier:
+                    return
 
     def _reports(self, subject: SubjectRef | None) -> Iterator[Report]:
         query = select(reports).order_by(reports.c.created_at, reports.c.id)

@@ -1,0 +1,178 @@
+"""Graph build and seed expansion at 1M accounts and 10M edges, on one core.
+
+    .venv/bin/python benchmarks/graph_expansion.py [--nodes 1000000] [--edges 10000000]
+        [--store-edges 1000000] [--postgres URL] [--csv-lines 3000000]
+
+Prints: graph build rate from arrays, memory of the graph; PPR time per run for push and
+power iteration and push's top-1,000 overlap with exact PPR; build rate from the store
+(Store.interactions() objects vs Store.interaction_arrays() columns) on SQLite and, with
+--postgres, PostgreSQL; follows CSV load rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine, pin_to_one_core, postgres_schema
+
+from cordon.domain import Interaction, InteractionKind
+from cordon.graph import InteractionGraph, PowerIterationPPR, PushPPR, read_follows_csv
+
+
+def power_law_edges(n: int, m: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sources uniform, targets heavy-tailed (a few accounts get most follows and reposts)."""
+    rng = np.random.default_rng(seed)
+    src = rng.integers(0, n, m, dtype=np.int32)
+    dst = rng.permutation(n).astype(np.int32)[(n * rng.random(m) ** 2.5).astype(np.int64)]
+    kind = rng.choice(np.array([0, 1, 2, 3, 4], np.int8), m, p=[0.55, 0.3, 0.03, 0.08, 0.04])
+    return src, dst, kind
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_ppr(args) -> None:
+    n, m = args.nodes, args.edges
+    src, dst, kind = power_law_edges(n, m)
+    ids = [str(10**9 + i) for i in range(n)]
+    InteractionGraph.from_arrays(src[:1000], dst[:1000], kind[:1000], ids=ids[:n])  # compile
+    base = rss_mb()
+    times = []
+    for _ in range(3):
+        t = time.perf_counter()
+        graph = InteractionGraph.from_arrays(src, dst, kind, ids=ids)
+        _ = graph.n_edges  # merge
+        times.append(time.perf_counter() - t)
+    build = statistics.median(times)
+    print(f"build from arrays: {m:,} edges in {build:.2f} s = {m / build / 1e6:.2f} M edges/s (median of 3)")
+    print(f"graph: {graph.n_nodes:,} nodes, {graph.n_edges:,} edges, held {graph.nbytes() / 2**20:.0f} MiB; "
+          f"peak RSS {rss_mb():.0f} MiB (before build {base:.0f} MiB, input arrays included)")
+    del src, dst, kind
+    rng = np.random.default_rng(7)
+    runs = [[graph.nodes.ref(int(i)) for i in rng.choice(n, 20, replace=False)] for _ in range(args.runs)]
+    t = time.perf_counter()
+    exact = PowerIterationPPR(tol=1e-9).fit(graph)
+    print(f"fit (walk matrices): {time.perf_counter() - t:.2f} s; RSS {rss_mb():.0f} MiB")
+    push = PushPPR().fit(graph)
+    push.top(runs[0], 1000)  # compile / warm
+    for name, scorer in (("push", push), ("power", exact)):
+        for eps in ([3e-7, 1e-6, 1e-7] if name == "push" else [None]):
+            if eps is not None:
+                scorer.set_params(epsilon=eps)
+            per, overlaps = [], []
+            for seeds in runs:
+                t = time.perf_counter()
+                nodes, _ = scorer.top(seeds, 1000)
+                per.append(time.perf_counter() - t)
+                if name == "push":
+                    truth, _ = exact.top(seeds, 1000)
+                    overlaps.append(len(set(nodes.tolist()) & set(truth.tolist())) / 1000)
+            label = f"push eps={eps:g}" if eps else f"power (tol 1e-9, {exact.n_iter_} iterations)"
+            extra = f", top-1000 overlap with exact: median {statistics.median(overlaps):.3f}, min {min(overlaps):.3f}" if overlaps else ""
+            print(f"{label}: median {statistics.median(per):.4f} s per run ({args.runs} runs of 20 seeds){extra}")
+    push.set_params(epsilon=3e-7)
+    t = time.perf_counter()
+    got = push.rank(runs[0])
+    print(f"push rank() with the why for all {len(got)} candidates: {time.perf_counter() - t:.2f} s")
+
+
+def bench_store(url: str, m: int, label: str, options: dict | None = None) -> None:
+    from cordon.store.sql import SqlStore
+
+    rng = np.random.default_rng(3)
+    n = max(1000, m // 10)
+    src, dst, kind = power_law_edges(n, m, seed=3)
+    kinds = list(InteractionKind)
+    t0 = datetime(2015, 6, 1, tzinfo=UTC).timestamp()
+    when = t0 + rng.random(m) * 30 * 86400
+    store = SqlStore(url, engine_options=options)
+    t = time.perf_counter()
+    batch = []
+    for i, (s, d, k, w) in enumerate(zip(src.tolist(), dst.tolist(), kind.tolist(), when.tolist(), strict=True)):
+        kd = kinds[k]
+        batch.append(Interaction("twitter", kd, str(s), str(d), datetime.fromtimestamp(w, UTC), None if kd is InteractionKind.FOLLOW else f"p{i}"))
+        if len(batch) == 50_000:
+            store.insert_interactions(batch)
+            batch = []
+    if batch:
+        store.insert_interactions(batch)
+    total = store.counts()["interactions"]
+    print(f"{label}: wrote {total:,} interactions in {time.perf_counter() - t:.1f} s")
+    for name, build in (
+        ("Store.interactions() -> from_interactions", lambda: InteractionGraph.from_interactions(store.interactions())),
+        ("Store.interaction_arrays() -> from_store", lambda: InteractionGraph.from_store(store)),
+    ):
+        per = []
+        for _ in range(3):
+            t = time.perf_counter()
+            g = build()
+            _ = g.n_edges
+            per.append(time.perf_counter() - t)
+        best = statistics.median(per)
+        print(f"{label} {name}: {total / best / 1e6:.2f} M edges/s ({best:.2f} s, median of 3)")
+    t = time.perf_counter()
+    cols = store.interaction_arrays()
+    read = time.perf_counter() - t
+    print(f"{label} interaction_arrays read alone: {len(cols) / read / 1e6:.2f} M rows/s")
+    store.close()
+
+
+def bench_csv(lines: int) -> None:
+    rng = np.random.default_rng(4)
+    a = rng.integers(10**8, 10**12, lines)
+    b = rng.integers(10**8, 10**12, lines)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "follows.csv"
+        body = "\n".join(f"{x},{y}" for x, y in zip(a.tolist(), b.tolist(), strict=True))
+        path.write_text("follower_id,followee_id\n" + body + "\n")
+        per = []
+        for _ in range(3):
+            t = time.perf_counter()
+            got = read_follows_csv(path)
+            per.append(time.perf_counter() - t)
+        assert len(got) == lines and not got.errors
+        best = statistics.median(per)
+        print(f"follows CSV: {lines:,} lines in {best:.2f} s = {lines / best / 1e6:.2f} M lines/s")
+        t = time.perf_counter()
+        g = InteractionGraph().update(got.columns("twitter"))
+        _ = g.n_edges
+        print(f"follows CSV -> graph: {time.perf_counter() - t:.2f} s more")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--nodes", type=int, default=1_000_000)
+    parser.add_argument("--edges", type=int, default=10_000_000)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--store-edges", type=int, default=1_000_000)
+    parser.add_argument("--postgres", default=None)
+    parser.add_argument("--csv-lines", type=int, default=3_000_000)
+    parser.add_argument("--skip", nargs="*", default=[], choices=["ppr", "store", "csv"])
+    args = parser.parse_args()
+    pin_to_one_core()
+    print(machine(), "- pinned to one core")
+    if "csv" not in args.skip:
+        bench_csv(args.csv_lines)
+    if "store" not in args.skip:
+        with tempfile.TemporaryDirectory() as tmp:
+            bench_store(f"sqlite:///{tmp}/bench.sqlite", args.store_edges, "SQLite")
+        if args.postgres:
+            with postgres_schema(args.postgres) as options:
+                bench_store(args.postgres, args.store_edges, "PostgreSQL", options)
+    if "ppr" not in args.skip:
+        bench_ppr(args)
+
+
+if __name__ == "__main__":
+    main()
