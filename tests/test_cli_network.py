@@ -99,3 +99,13 @@ def test_expand_user_errors(tmp_path: Path):
     result = expand("--seeds", str(seeds), "-o", str(tmp_path / "o.csv"), "--store", f"sqlite:///{tmp_path / 's.sqlite'}", tmp_path=tmp_path)
     assert result.returncode == 2
     assert "no interactions to expand over" in result.stderr.decode()
+
+
+def test_evaluate_network_prints_the_figures(tmp_path: Path):
+    from test_cli import cordon
+
+    result = cordon("evaluate", "network", "--seed", "4", "--accounts", "2500", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr.decode()
+    text = result.stdout.decode()
+    for needle in ("precision@k", "journalists etc. in top", "hub coverage", "MRR"):
+        assert needle in text

@@ -276,6 +276,26 @@ def evaluate_text(
         out.print(line, highlight=False)
 
 
+@evaluate_app.command("network")
+def evaluate_network(
+    seeds: Annotated[list[int], typer.Option("--seed", help="Scenario seeds (repeatable); the network model was fitted on 1 and 2.")] = [3, 5],  # noqa: B006
+    sizes: Annotated[list[int], typer.Option("--accounts", help="Platform sizes (repeatable).")] = [5_000],  # noqa: B006
+    shared: Annotated[Path | None, _SHARED] = None,
+) -> None:
+    """Seed expansion, the network component, hub coverage and returning-account linking on
+    generated platforms (precision@k, journalists pulled in, hubs found, MRR), and linking on
+    the real tweets with --shared."""
+    from cordon.graph.evaluation import evaluate_platform, evaluate_real
+
+    for size in sizes:
+        for seed in seeds:
+            for line in evaluate_platform(seed, size).lines():
+                out.print(line, highlight=False, soft_wrap=True)
+    if shared is not None:
+        for line in evaluate_real(shared):
+            out.print(line, highlight=False, soft_wrap=True)
+
+
 @policy_app.command("check")
 def policy_check(path: Annotated[Path, typer.Argument(help="Policy YAML file.")]) -> None:
     """Validate a policy; every error is printed with file:line and a hint."""
@@ -302,3 +322,6 @@ from cordon.cli_network_hubs import hubs_command  # noqa: E402
 
 app.command("expand")(expand_command)
 app.command("hubs")(hubs_command)
+from cordon.cli_evasion import link_accounts_command  # noqa: E402
+
+app.command("link-accounts")(link_accounts_command)

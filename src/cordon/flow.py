@@ -23,7 +23,9 @@ from cordon.domain import (
 )
 from cordon.enforce import Executor
 from cordon.policy import OpenCase, Policy, Suspend, evaluate
+from cordon.risk.evasion import evasion_scores
 from cordon.risk.fusion import fuse
+from cordon.risk.network import network_scores
 from cordon.signals.accounts import AccountScores, PostScores, TextScorer
 from cordon.signals.known import NOTHING_KNOWN, KnownContent
 from cordon.store import Store
@@ -86,8 +88,13 @@ def assess(
     `reports` is report_counts(store), when the caller already has it."""
     reports = report_counts(store) if reports is None else reports
     known = KnownContent.from_store(store)
+    # The network and returning accounts, around the accounts suspended so far.
+    network = network_scores(store)
+    evasion = evasion_scores(store)
     risks = [
-        fuse(scores, reports.get(scores.account, 0), known.score_posts([s.post for s in posts]) if known else NOTHING_KNOWN)
+        fuse(scores, reports.get(scores.account, 0),
+             known.score_posts([s.post for s in posts]) if known else NOTHING_KNOWN,
+             network.get(scores.account), evasion.get(scores.account))
         for scores, posts in score_accounts(store, scorer)
     ]
     store.save_risks(risks)

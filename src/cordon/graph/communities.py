@@ -39,15 +39,12 @@ from cordon.domain import (
     SubjectRef,
 )
 from cordon.errors import CordonError
+from cordon.graph.build import DEFAULT_WEIGHTS
 from cordon.store import Store
 
 _ENDORSEMENT = tuple(k for k in InteractionKind if k.is_endorsement)
-#: What each endorsement kind weighs on an edge (a quote is half a repost, as in build.py).
-DEFAULT_KIND_WEIGHTS: dict[InteractionKind, float] = {
-    InteractionKind.FOLLOW: 1.0,
-    InteractionKind.REPOST: 1.0,
-    InteractionKind.QUOTE: 0.5,
-}
+#: What each endorsement kind weighs on an edge: the graph's own weights (build.py).
+DEFAULT_KIND_WEIGHTS: dict[InteractionKind, float] = {k: DEFAULT_WEIGHTS[k] for k in _ENDORSEMENT}
 
 
 @dataclass(frozen=True, slots=True)

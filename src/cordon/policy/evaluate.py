@@ -21,6 +21,8 @@ def facts_of(risk: AccountRisk, reports: int) -> dict[str, float]:
         "extremism": risk.components.get("extremism", 0.0),
         "media": risk.components.get("media", 0.0),
         "links": risk.components.get("links", 0.0),
+        "network": risk.components.get("network", 0.0),
+        "evasion": risk.components.get("evasion", 0.0),
         "reports": float(reports),
     }
 

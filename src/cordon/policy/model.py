@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 # What a condition may look at: the fused risk, its components, and the report count.
 # media: the account's closest match on a known-media hash list (0.969 to 1 for a match);
-# links: its strongest propaganda-link match (1 the listed URL, 0.9 a prefix, 0.6 a host).
-FACTS = ("risk", "threat", "extremism", "media", "links", "reports")
+# links: its strongest propaganda-link match (1 the listed URL, 0.9 a prefix, 0.6 a host);
+# network: the probability it belongs to the network around the suspended accounts;
+# evasion: the probability it is a suspended account come back.
+FACTS = ("risk", "threat", "extremism", "media", "links", "network", "evasion", "reports")
 
 
 @dataclass(frozen=True, slots=True)
