@@ -119,18 +119,16 @@ def assess(
     policy: Annotated[Path | None, typer.Option(help="Policy YAML; default: the built-in policy.")] = None,
     store_url: Annotated[str | None, typer.Option("--store", help="Store URL.")] = None,
 ) -> None:
-    """Score every account in the store, save its risk, and apply the policy."""
+    """Score every account in the store, save its risk, and apply the policy (again, with the
+    newly suspended accounts as seeds of the network analyses, until a round suspends no one)."""
     from cordon.enforce import Executor
     from cordon.enforce.actuators import InternalActuator
-    from cordon.flow import apply_policy, assess as assess_store, report_counts
+    from cordon.flow import assess_and_enforce
     from cordon.policy import default_policy, load_policy
 
     rules = load_policy(policy) if policy else default_policy()
     with command_store(store_url) as store:
-        reports = report_counts(store)
-        risks = assess_store(store, reports=reports)
-        executor = Executor(store, [InternalActuator(store)])
-        outcome = apply_policy(store, rules, risks, executor, reports=reports)
+        risks, outcome = assess_and_enforce(store, rules, Executor(store, [InternalActuator(store)]))
     opened = ", ".join(f"{q}: {n}" for q, n in outcome.cases_opened.most_common()) or "none"
     out.print(f"scored {len(risks)} accounts; cases opened ({opened}); suspended {outcome.suspended}; "
               f"reports logged {outcome.reports_logged}", highlight=False)
@@ -310,18 +308,18 @@ if __name__ == "__main__":  # pragma: no cover
 
 
 # Known media and links: their commands live in their own module.
-from cordon.cli_lists import hash_command, lists_app, match_command  # noqa: E402
+from cordon.cli_lists import hash_command, lists_app, match_command
 
 app.command("hash")(hash_command)
 app.command("match")(match_command)
 app.add_typer(lists_app, name="lists")
 
 # The network: seed expansion and distribution hubs.
-from cordon.cli_network import expand_command  # noqa: E402
-from cordon.cli_network_hubs import hubs_command  # noqa: E402
+from cordon.cli_network import expand_command
+from cordon.cli_network_hubs import hubs_command
 
 app.command("expand")(expand_command)
 app.command("hubs")(hubs_command)
-from cordon.cli_evasion import link_accounts_command  # noqa: E402
+from cordon.cli_evasion import link_accounts_command
 
 app.command("link-accounts")(link_accounts_command)

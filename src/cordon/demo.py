@@ -18,7 +18,7 @@ from cordon.cases import fold_cases
 from cordon.domain import EventName, SubjectRef
 from cordon.enforce import Executor
 from cordon.enforce.actuators import InternalActuator
-from cordon.flow import apply_policy, assess, report_counts
+from cordon.flow import assess_and_enforce
 from cordon.ingest.lists import import_list_file
 from cordon.ingest.pipeline import ingest_files
 from cordon.policy import default_policy
@@ -133,12 +133,8 @@ def run_demo(*, accounts: int, seed: int, workdir: Path, store_url: str, console
             imported = import_list_file(store, path, name=list_name, quarantine=workdir / "quarantine.jsonl")
             step(f"list {list_name}: {imported.result.new + imported.result.unchanged:,} entries")
 
-        step("scoring every account")
-        reports = report_counts(store)
-        risks = assess(store, reports=reports)
-        step("applying the default policy")
-        policy = default_policy()
-        outcome = apply_policy(store, policy, risks, Executor(store, [InternalActuator(store)]), reports=reports)
+        step("scoring every account and applying the default policy")
+        _, outcome = assess_and_enforce(store, default_policy(), Executor(store, [InternalActuator(store)]))
         opened = ", ".join(f"{q} {n}" for q, n in outcome.cases_opened.most_common()) or "none new"
         step(f"cases opened: {opened}; suspended now: {outcome.suspended}; reports logged: {outcome.reports_logged}")
 

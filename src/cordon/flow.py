@@ -81,24 +81,43 @@ def score_accounts(store: Store, scorer: TextScorer | None = None) -> Iterator[t
     yield from scorer.score_accounts(pending)
 
 
+@dataclass(frozen=True, slots=True)
+class ContentScores:
+    """What an account's own content says (text, known media and links): computed once per
+    run, while the network and evasion components change as accounts are suspended."""
+
+    text: AccountScores
+    known: KnownScores
+
+
+def content_scores(store: Store, scorer: TextScorer | None = None) -> list[ContentScores]:
+    known = KnownContent.from_store(store)
+    return [
+        ContentScores(scores, known.score_posts([s.post for s in posts]) if known else NOTHING_KNOWN)
+        for scores, posts in score_accounts(store, scorer)
+    ]
+
+
+def fuse_all(store: Store, content: list[ContentScores], reports: Counter[SubjectRef]) -> list[AccountRisk]:
+    """Every account's risk: its content, and the network and returning accounts around the
+    accounts suspended so far. Saved, and returned highest first."""
+    network = network_scores(store)
+    evasion = evasion_scores(store)
+    risks = [
+        fuse(c.text, reports.get(c.text.account, 0), c.known, network.get(c.text.account), evasion.get(c.text.account))
+        for c in content
+    ]
+    store.save_risks(risks)
+    return sorted(risks, key=lambda r: -r.score)
+
+
 def assess(
     store: Store, scorer: TextScorer | None = None, reports: Counter[SubjectRef] | None = None
 ) -> list[AccountRisk]:
     """Score and fuse every account's risk, and save it. Returns the risks, highest first.
     `reports` is report_counts(store), when the caller already has it."""
     reports = report_counts(store) if reports is None else reports
-    known = KnownContent.from_store(store)
-    # The network and returning accounts, around the accounts suspended so far.
-    network = network_scores(store)
-    evasion = evasion_scores(store)
-    risks = [
-        fuse(scores, reports.get(scores.account, 0),
-             known.score_posts([s.post for s in posts]) if known else NOTHING_KNOWN,
-             network.get(scores.account), evasion.get(scores.account))
-        for scores, posts in score_accounts(store, scorer)
-    ]
-    store.save_risks(risks)
-    return sorted(risks, key=lambda r: -r.score)
+    return fuse_all(store, content_scores(store, scorer), reports)
 
 
 @dataclass
@@ -180,6 +199,34 @@ def apply_policy(
             outcome.suspended += done is not None
     store.append_events(new_events)
     return outcome
+
+
+# Rounds of assess-and-enforce at most: a round's suspensions are the next round's seeds.
+MAX_ROUNDS = 3
+
+
+def assess_and_enforce(
+    store: Store, policy: Policy, executor: Executor, scorer: TextScorer | None = None, clock: Clock = _now,
+) -> tuple[list[AccountRisk], PolicyOutcome]:
+    """Assess every account and carry out the policy, until a round suspends no one.
+
+    Accounts suspended in one round are seeds of the network and evasion analyses in the
+    next, so the run ends where running it again changes nothing. Content is scored once:
+    only the network and evasion components move between rounds."""
+    reports = report_counts(store)
+    content = content_scores(store, scorer)
+    total = PolicyOutcome()
+    risks: list[AccountRisk] = []
+    for _ in range(MAX_ROUNDS):
+        risks = fuse_all(store, content, reports)
+        outcome = apply_policy(store, policy, risks, executor, clock, reports)
+        total.cases_opened += outcome.cases_opened
+        total.suspended += outcome.suspended
+        total.reports_logged += outcome.reports_logged
+        total.already_handled = outcome.already_handled
+        if not outcome.suspended:
+            break
+    return risks, total
 
 
 def _only_reports(rule) -> bool:
