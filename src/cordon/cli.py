@@ -307,19 +307,15 @@ if __name__ == "__main__":  # pragma: no cover
     main()
 
 
-# Known media and links: their commands live in their own module.
+# Commands with modules of their own: known media and links; the network; returning accounts.
+from cordon.cli_evasion import link_accounts_command
 from cordon.cli_lists import hash_command, lists_app, match_command
+from cordon.cli_network import expand_command
+from cordon.cli_network_hubs import hubs_command
 
 app.command("hash")(hash_command)
 app.command("match")(match_command)
 app.add_typer(lists_app, name="lists")
-
-# The network: seed expansion and distribution hubs.
-from cordon.cli_network import expand_command
-from cordon.cli_network_hubs import hubs_command
-
 app.command("expand")(expand_command)
 app.command("hubs")(hubs_command)
-from cordon.cli_evasion import link_accounts_command
-
 app.command("link-accounts")(link_accounts_command)
