@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -52,6 +52,42 @@ class Settings(BaseSettings):
         default=20_000,
         ge=1,
         description="Records written to the store per transaction while ingesting.",
+    )
+
+    webhook_url: str | None = Field(
+        default=None,
+        description="Where the signed webhook actuator POSTs each action (http or https). "
+        "Unset means no webhook actuator.",
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="The shared HMAC-SHA256 key the webhook actuator signs each request with.",
+    )
+    webhook_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds the webhook actuator waits on one attempt (connect and read).",
+    )
+    webhook_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        description="Attempts in all, the first included, the webhook actuator makes on "
+        "connection errors, 5xx and 429 before it gives up.",
+    )
+    mastodon_url: str | None = Field(
+        default=None,
+        description="Base URL of the Mastodon instance the Mastodon admin actuator acts on, "
+        "e.g. https://mastodon.example. Unset means no Mastodon actuator.",
+    )
+    mastodon_token: SecretStr | None = Field(
+        default=None,
+        description="Access token of a Mastodon moderator account with the admin:read:accounts, "
+        "admin:write:accounts and admin:write:reports scopes.",
+    )
+    mastodon_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds the Mastodon admin actuator waits on one API request.",
     )
 
     @property
