@@ -5,8 +5,8 @@
 
 Prints: graph build rate from arrays, memory of the graph; PPR time per run for push and
 power iteration and push's top-1,000 overlap with exact PPR; build rate from the store
-(Store.interactions() objects vs Store.interaction_arrays() columns) on SQLite and, with
---postgres, PostgreSQL; follows CSV load rate.
+(Store.interactions() objects, the old row-by-row columns, Store.interaction_batches() as
+from_store reads it) on SQLite and, with --postgres, PostgreSQL; follows CSV load rate.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from common import machine, pin_to_one_core, postgres_schema
 
 from cordon.domain import Interaction, InteractionKind
 from cordon.graph import InteractionGraph, PowerIterationPPR, PushPPR, read_follows_csv
+from cordon.store.base import InteractionColumns
 
 
 def power_law_edges(n: int, m: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -87,6 +88,42 @@ def bench_ppr(args) -> None:
     print(f"push rank() with the why for all {len(got)} candidates: {time.perf_counter() - t:.2f} s")
 
 
+def rowwise_columns(store) -> InteractionColumns:
+    """The read interaction_arrays made before issue 5's fast path (kept here as the 'before'):
+    one driver row per interaction, ids as str, kinds and times converted in SQL."""
+    from cordon.store.base import KIND_CODES
+
+    code = " ".join(f"WHEN '{k.value}' THEN {i}" for i, k in enumerate(KIND_CODES))
+    pg = store.dialect == "postgresql"
+    seconds = (
+        "EXTRACT(EPOCH FROM created_at)::float8" if pg
+        else "round((julianday(created_at) - 2440587.5) * 86400.0, 6)"
+    )
+    sql = f"SELECT platform, CASE kind {code} END, source_id, target_id, {seconds}, weight FROM interactions"
+    cols: list[list] = [[], [], [], [], [], []]
+    raw = store.engine.raw_connection()
+    try:
+        cur = raw.driver_connection.cursor(name="bench_rows") if pg else raw.cursor()
+        if pg:
+            cur.itersize = 50_000
+        cur.execute(sql)
+        while rows := cur.fetchmany(50_000):
+            for into, col in zip(cols, zip(*rows, strict=True), strict=True):
+                into.extend(col)
+        cur.close()
+    finally:
+        raw.close()
+    m = len(cols[1])
+    return InteractionColumns(
+        platform=np.array(cols[0], dtype=object).reshape(m),
+        kind=np.array(cols[1], dtype=np.int8).reshape(m),
+        source_id=np.array(cols[2], dtype=object).reshape(m),
+        target_id=np.array(cols[3], dtype=object).reshape(m),
+        created_at=np.array(cols[4], dtype=np.float64).reshape(m),
+        weight=np.array(cols[5], dtype=np.float64).reshape(m),
+    )
+
+
 def bench_store(url: str, m: int, label: str, options: dict | None = None) -> None:
     from cordon.store.sql import SqlStore
 
@@ -111,7 +148,9 @@ def bench_store(url: str, m: int, label: str, options: dict | None = None) -> No
     print(f"{label}: wrote {total:,} interactions in {time.perf_counter() - t:.1f} s")
     for name, build in (
         ("Store.interactions() -> from_interactions", lambda: InteractionGraph.from_interactions(store.interactions())),
-        ("Store.interaction_arrays() -> from_store", lambda: InteractionGraph.from_store(store)),
+        ("before: row-by-row columns (the old interaction_arrays) -> from_columns",
+         lambda: InteractionGraph.from_columns(rowwise_columns(store))),
+        ("Store.interaction_batches() -> from_store", lambda: InteractionGraph.from_store(store)),
     ):
         per = []
         for _ in range(3):
@@ -121,10 +160,22 @@ def bench_store(url: str, m: int, label: str, options: dict | None = None) -> No
             per.append(time.perf_counter() - t)
         best = statistics.median(per)
         print(f"{label} {name}: {total / best / 1e6:.2f} M edges/s ({best:.2f} s, median of 3)")
+    per = []
+    for _ in range(3):
+        t = time.perf_counter()
+        n_read = sum(len(b) for b in store.interaction_batches())
+        per.append(time.perf_counter() - t)
+    print(f"{label} interaction_batches read alone: {n_read / statistics.median(per) / 1e6:.2f} M rows/s (median of 3)")
     t = time.perf_counter()
     cols = store.interaction_arrays()
     read = time.perf_counter() - t
-    print(f"{label} interaction_arrays read alone: {len(cols) / read / 1e6:.2f} M rows/s")
+    print(f"{label} interaction_arrays (text ids) read alone: {len(cols) / read / 1e6:.2f} M rows/s")
+    del cols
+    base = rss_mb()
+    g = InteractionGraph.from_store(store)
+    _ = g.n_edges
+    print(f"{label} graph from the store: held {g.nbytes() / 2**20:.0f} MiB; peak RSS {rss_mb():.0f} MiB "
+          f"(before this build {base:.0f} MiB)")
     store.close()
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from cordon.cases import fold_cases, review_queue
-from cordon.domain import Account, AccountStatus, EventName, Post, Report, SubjectRef
+from cordon.domain import (
+    Account,
+    AccountStatus,
+    EventName,
+    ModerationEvent,
+    Post,
+    Report,
+    SubjectRef,
+)
 from cordon.enforce import Executor
 from cordon.enforce.actuators import InternalActuator
 from cordon.flow import apply_policy, assess, report_counts
@@ -120,3 +128,73 @@ def test_known_media_and_links_become_evidence_and_suspend(store):
     # A reviewer marks the entry a false positive: it stops matching on the next run.
     store.mark_false_positive("industry", "pdq", LISTED, "a tourist photo of a bridge", "reviewer")
     assert {r.account.id: r for r in assess(store)}["m1"].components["media"] == 0.0
+
+
+def test_reports_are_deduplicated_weighed_by_reliability_and_join_their_case(store):
+    store.upsert_accounts([Account(P, i, f"user{i}", created_at=T0 - timedelta(days=900)) for i in ("x", "y1", "y2", "r1", "r2")])
+    store.insert_reports([
+        Report(P, f"{who}-{y}", who, SubjectRef.account(P, y), "terrorism", "", T0) for who in ("r1", "r2") for y in ("y1", "y2")
+    ])
+    _, outcome = run(store)
+    assert outcome.reports_logged == 4 and not outcome.cases_opened  # two reporters each: under 3
+
+    # Moderators uphold both reports of each reporter: their reports now weigh 1.5.
+    for y in ("y1", "y2"):
+        store.append_event(ModerationEvent(EventName.DECIDED, "mod", T0, SubjectRef.account(P, y), f"c-{y}",
+                                           payload={"decision": "suspend"}))
+    later = T0 + timedelta(days=1)
+    x = SubjectRef.account(P, "x")
+    new = [Report(P, "x1", "r1", x, "terrorism", "", later), Report(P, "x2", "r2", x, "terrorism", "", later),
+           Report(P, "x3", "r1", x, "hate", "again", later + timedelta(hours=1))]
+    store.insert_reports(new)
+    assert store.insert_reports(new[:1]).new == 0  # the same report id delivered twice: stored once
+    figures = report_counts(store)
+    assert figures.reliability[SubjectRef.account(P, "r1")].upheld == 2
+    assert figures[x] == 3.0 and figures.duplicates == 1
+    # Without the record, the same two reporters would not reach the threshold.
+    _, outcome = run(store)
+    assert outcome.cases_opened == {"reports": 1} and outcome.reports_logged == 3
+    case = next(c for c in fold_cases(store.events()).values() if c.subject == x)
+    assert case.queue == "reports" and case.report_count == 2  # the repeat joins no case
+    logged = {e.payload["report_id"]: e.payload for e in store.events(subject=x) if e.name is EventName.REPORT_RECEIVED}
+    assert logged["x1"]["weight"] == 1.5 and logged["x3"]["status"] == "duplicate"
+
+
+def test_a_mass_report_brigade_raises_a_flag_and_no_action(store):
+    from cordon.scenario import ScenarioConfig, generate
+
+    world = generate(ScenarioConfig(accounts=2_000))
+    truth = world.truth
+    target = SubjectRef.account(truth.platform, truth.brigade_target_id)
+    reported = {r.subject for r in world.reports}
+    store.upsert_accounts(world.accounts)
+    store.insert_posts([p for p in world.posts if p.ref in reported])
+    store.insert_reports(world.reports)
+    _, outcome = run(store)
+
+    assert outcome.brigades_flagged == 1
+    assert store.get_account(target).status is AccountStatus.ACTIVE
+    events = list(store.events(subject=target))
+    assert not [e for e in events if e.name is EventName.ACTION_EXECUTED]
+    flag = next(e for e in events if e.name is EventName.FLAGGED)
+    assert flag.payload["flag"] == "brigading" and "brigading" in flag.reason
+    assert flag.payload["reporters"] == len(truth.brigade_ids) and flag.payload["reports"] == len(truth.brigade_report_ids)
+    assert set(flag.payload["reporter_ids"]) == set(truth.brigade_ids)
+    assert flag.payload["new_reporters"] == len(truth.brigade_ids)
+    assert flag.payload["created_from"] < flag.payload["created_to"] < flag.payload["burst_from"] < flag.payload["burst_to"]
+    # The target's only case is for a senior moderator to look at the brigade, joined by the flag.
+    cases = [c for c in fold_cases(store.events()).values() if c.subject == target]
+    assert [c.queue for c in cases] == ["brigading"] and flag.case_id == cases[0].id
+    assert {e.payload["status"] for e in events if e.name is EventName.REPORT_RECEIVED} == {"brigade"}
+    # Honest reports still count and open cases.
+    figures = report_counts(store)
+    assert figures[target] == 0.0
+    opened = {c.subject for c in fold_cases(store.events()).values()}
+    honest = {figures.outcomes[r].target for r in truth.true_report_ids}
+    assert all(figures[t] > 0 for t in honest)
+    assert any(t in opened for t in honest if figures[t] >= 3)
+
+    # Run again: the brigade is not flagged twice.
+    before = list(store.events())
+    _, again = run(store)
+    assert again.brigades_flagged == 0 and list(store.events()) == before

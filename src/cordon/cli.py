@@ -22,7 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-policy_app = typer.Typer(help="Check policies.", no_args_is_help=True)
+policy_app = typer.Typer(help="Check policies, and replay the stored history through one.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 evaluate_app = typer.Typer(help="Measure detectors on data they were not trained on.", no_args_is_help=True)
 app.add_typer(evaluate_app, name="evaluate")
@@ -307,11 +307,14 @@ if __name__ == "__main__":  # pragma: no cover
     main()
 
 
-# Commands with modules of their own: known media and links; the network; returning accounts.
+# Commands with modules of their own: known media and links; the network; returning accounts;
+# the audit log; policy backtests.
+from cordon.cli_audit import audit_app
 from cordon.cli_evasion import link_accounts_command
 from cordon.cli_lists import hash_command, lists_app, match_command
 from cordon.cli_network import expand_command
 from cordon.cli_network_hubs import hubs_command
+from cordon.cli_policy import policy_backtest_command
 
 app.command("hash")(hash_command)
 app.command("match")(match_command)
@@ -319,3 +322,5 @@ app.add_typer(lists_app, name="lists")
 app.command("expand")(expand_command)
 app.command("hubs")(hubs_command)
 app.command("link-accounts")(link_accounts_command)
+policy_app.command("backtest")(policy_backtest_command)
+app.add_typer(audit_app, name="audit")

@@ -94,7 +94,8 @@ def score_against_truth(store: Store, truth: GroundTruth, platform: str) -> Demo
         e.subject for e in events
         if e.name is EventName.ACTION_EXECUTED and e.payload.get("action") == "suspend"
     }
-    flagged = {c.subject.id for c in cases.values() if c.subject.platform == platform}
+    # A brigading case protects its subject from a mass-report attack: it does not flag it.
+    flagged = {c.subject.id for c in cases.values() if c.subject.platform == platform and c.queue != "brigading"}
     flagged |= {s.id for s in suspended if s.platform == platform}
     violating = set(truth.violating_accounts)
     hard = {a for a, role in truth.roles.items() if role in HARD_NEGATIVE_ROLES}

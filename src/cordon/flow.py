@@ -5,20 +5,20 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import groupby
 
 from cordon.cases import fold_cases
 from cordon.cases.queue import WAITING
+from cordon.cases.reports import BRIGADING, DUPLICATE, ReportFigures, figures_from_store
 from cordon.domain import (
     AccountRisk,
     Action,
     ActionKind,
     EventName,
     ModerationEvent,
-    SubjectKind,
     SubjectRef,
 )
 from cordon.enforce import Executor
@@ -27,7 +27,7 @@ from cordon.risk.evasion import evasion_scores
 from cordon.risk.fusion import fuse
 from cordon.risk.network import network_scores
 from cordon.signals.accounts import AccountScores, PostScores, TextScorer
-from cordon.signals.known import NOTHING_KNOWN, KnownContent
+from cordon.signals.known import NOTHING_KNOWN, KnownContent, KnownScores
 from cordon.store import Store
 
 Clock = Callable[[], datetime]
@@ -37,18 +37,13 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def report_counts(store: Store) -> Counter[SubjectRef]:
-    """Reports per account. A report on a post counts against the post's author."""
-    counts: Counter[SubjectRef] = Counter()
-    reported_posts: Counter[SubjectRef] = Counter()
-    for report in store.reports():
-        if report.subject.kind is SubjectKind.ACCOUNT:
-            counts[report.subject] += 1
-        else:
-            reported_posts[report.subject] += 1
-    for post, author in store.post_authors(reported_posts).items():
-        counts[author] += reported_posts[post]
-    return counts
+def report_counts(store: Store, events: Iterable[ModerationEvent] | None = None) -> ReportFigures:
+    """The report figure per account (a mapping account -> figure, the policy's `reports`
+    fact): de-duplicated, weighed by each reporter's reliability, brigades discounted to 0.
+    A report on a post counts against the post's author. The figures also carry the brigades
+    found and every reporter's reliability (see cordon.cases.reports). `events` is the log as
+    read already, when the caller has it."""
+    return figures_from_store(store, events)
 
 
 # Posts scored per batch: the text models are vectorised, and small batches waste that.
@@ -98,7 +93,7 @@ def content_scores(store: Store, scorer: TextScorer | None = None) -> list[Conte
     ]
 
 
-def fuse_all(store: Store, content: list[ContentScores], reports: Counter[SubjectRef]) -> list[AccountRisk]:
+def fuse_all(store: Store, content: list[ContentScores], reports: Mapping[SubjectRef, float]) -> list[AccountRisk]:
     """Every account's risk: its content, and the network and returning accounts around the
     accounts suspended so far. Saved, and returned highest first."""
     network = network_scores(store)
@@ -112,7 +107,7 @@ def fuse_all(store: Store, content: list[ContentScores], reports: Counter[Subjec
 
 
 def assess(
-    store: Store, scorer: TextScorer | None = None, reports: Counter[SubjectRef] | None = None
+    store: Store, scorer: TextScorer | None = None, reports: Mapping[SubjectRef, float] | None = None
 ) -> list[AccountRisk]:
     """Score and fuse every account's risk, and save it. Returns the risks, highest first.
     `reports` is report_counts(store), when the caller already has it."""
@@ -126,51 +121,93 @@ class PolicyOutcome:
     suspended: int = 0
     reports_logged: int = 0
     already_handled: int = 0
+    brigades_flagged: int = 0
 
 
-def log_reports(store: Store, clock: Clock = _now, events: Iterable[ModerationEvent] | None = None) -> int:
+def log_reports(
+    store: Store, clock: Clock = _now, events: Iterable[ModerationEvent] | None = None,
+    figures: ReportFigures | None = None, cases: Mapping[SubjectRef, str] | None = None,
+) -> int:
     """Turn ingested user reports into REPORT_RECEIVED events, once each. `events` is the log
-    as read already, when the caller has it."""
+    as read already, when the caller has it. With `figures`, each event says what the report
+    counted for (its account, status and weight); with `cases` (account -> waiting case id),
+    a report on an account under review joins its case, unless it repeats one already there."""
     logged = {
         e.payload.get("report_id")
         for e in (store.events() if events is None else events)
         if e.name is EventName.REPORT_RECEIVED
     }
-    events = [
-        ModerationEvent(
-            name=EventName.REPORT_RECEIVED, actor=f"reporter:{r.reporter_id}",
-            created=r.created_at or clock(), subject=r.subject, reason=r.reason,
-            payload={"report_id": r.id, "text": r.text[:2000]},
+    new: list[ModerationEvent] = []
+    for r in store.reports():
+        if r.id in logged:
+            continue
+        logged.add(r.id)
+        payload: dict = {"report_id": r.id, "text": r.text[:2000]}
+        case_id = None
+        outcome = figures.outcomes.get(r.id) if figures is not None else None
+        if outcome is not None:
+            payload.update(account=str(outcome.target), status=outcome.status, weight=outcome.weight)
+            if cases is not None and outcome.status != DUPLICATE:
+                case_id = cases.get(outcome.target)
+        new.append(
+            ModerationEvent(
+                name=EventName.REPORT_RECEIVED, actor=f"reporter:{r.reporter_id}",
+                created=r.created_at or clock(), subject=r.subject, case_id=case_id, reason=r.reason,
+                payload=payload,
+            )
         )
-        for r in store.reports()
-        if r.id not in logged
+    store.append_events(new)
+    return len(new)
+
+
+def flag_brigades(
+    store: Store, figures: ReportFigures, events: Iterable[ModerationEvent] | None = None,
+    cases: Mapping[SubjectRef, str] | None = None, clock: Clock = _now,
+) -> int:
+    """Record each brigade found as a FLAGGED event on its target, {"flag": "brigading"} with
+    the evidence, once: a target is flagged again only for a burst that shares no report with
+    the brigades flagged on it before. The flag joins the target's waiting case, if any."""
+    flagged: dict[SubjectRef, set[str]] = {}
+    for e in store.events() if events is None else events:
+        if e.name is EventName.FLAGGED and e.payload.get("flag") == BRIGADING:
+            flagged.setdefault(e.subject, set()).update(e.payload.get("report_ids", ()))
+    new = [
+        ModerationEvent(
+            name=EventName.FLAGGED, actor="cordon:reports", created=clock(), subject=target,
+            case_id=(cases or {}).get(target), reason=brigade.reason, payload=brigade.payload(),
+        )
+        for target, brigade in figures.brigades.items()
+        if target not in flagged or flagged[target].isdisjoint(brigade.report_ids)
     ]
-    store.append_events(events)
-    return len(events)
+    store.append_events(new)
+    return len(new)
 
 
 def apply_policy(
     store: Store, policy: Policy, risks: list[AccountRisk], executor: Executor, clock: Clock = _now,
-    reports: Counter[SubjectRef] | None = None,
+    reports: Mapping[SubjectRef, float] | None = None,
 ) -> PolicyOutcome:
-    """Carry out the policy's effects. Idempotent: a subject with a waiting case gets no second
-    one, and an account already suspended is not suspended again. `reports` is
-    report_counts(store), when the caller already has it (assess needs it too)."""
+    """Carry out the policy's effects, then log the new user reports (joining the cases of the
+    accounts they name) and flag the brigades found. Idempotent: a subject with a waiting case
+    gets no second one, an account already suspended is not suspended again, a report is
+    logged once and a brigade flagged once. `reports` is report_counts(store), when the caller
+    already has it (assess needs it too); a plain mapping gives figures but no brigades."""
     log = list(store.events())  # read once: for the reports already logged, and the cases
-    outcome = PolicyOutcome(reports_logged=log_reports(store, clock, log))
-    reports = report_counts(store) if reports is None else reports
-    # The report events just appended carry no case: the log as read still folds right.
-    waiting = {c.subject for c in fold_cases(log).values() if c.state in WAITING}
+    outcome = PolicyOutcome()
+    reports = report_counts(store, log) if reports is None else reports
+    figures = reports if isinstance(reports, ReportFigures) else None
+    waiting = {c.subject: c.id for c in fold_cases(log).values() if c.state in WAITING}
     new_events: list[ModerationEvent] = []
     for risk in risks:
-        decisions = evaluate(policy, risk, reports.get(risk.account, 0))
+        brigaded = figures.brigaded(risk.account) if figures is not None else 0.0
+        decisions = evaluate(policy, risk, reports.get(risk.account, 0), brigaded=brigaded)
         if not decisions:
             continue
         case_id: str | None = None
         opening = next((d for d in decisions if isinstance(d.effect, OpenCase)), None)
         if opening is not None and risk.account not in waiting:
             case_id = uuid.uuid4().hex[:16]
-            waiting.add(risk.account)
+            waiting[risk.account] = case_id
             effect = opening.effect
             new_events.append(
                 ModerationEvent(
@@ -198,6 +235,10 @@ def apply_policy(
             )
             outcome.suspended += done is not None
     store.append_events(new_events)
+    # After the cases: a report on an account whose case opened just now joins that case.
+    if figures is not None:
+        outcome.brigades_flagged = flag_brigades(store, figures, log, waiting, clock)
+    outcome.reports_logged = log_reports(store, clock, log, figures, waiting)
     return outcome
 
 
@@ -223,6 +264,7 @@ def assess_and_enforce(
         total.cases_opened += outcome.cases_opened
         total.suspended += outcome.suspended
         total.reports_logged += outcome.reports_logged
+        total.brigades_flagged += outcome.brigades_flagged
         total.already_handled = outcome.already_handled
         if not outcome.suspended:
             break
@@ -230,4 +272,4 @@ def assess_and_enforce(
 
 
 def _only_reports(rule) -> bool:
-    return all(c.fact == "reports" for c in rule.when)
+    return all(c.fact in ("reports", "brigaded") for c in rule.when)

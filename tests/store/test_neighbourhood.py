@@ -149,13 +149,13 @@ def reference_neighbourhood(store, seeds, hops, kinds, limit, max_degree):
 def test_the_sql_backend_follows_the_definition(store):
     """The indexed SQL neighbourhood equals a full scan per hop; the generic column read
     (for a backend without a fast path) equals the SQL one."""
-    from cordon.store.base import Store
+    from cordon.store.base import InteractionColumns, Store
 
     store.insert_interactions(EDGES)
     for hops, cap in ((1, None), (2, None), (2, 3), (3, None)):
         generic = list(reference_neighbourhood(store, [acc("s")], hops, None, None, cap))
         assert keys(generic) == keys(store.neighbourhood([acc("s")], hops=hops, max_degree=cap))
-    generic = Store._interaction_arrays(store, None, "t")
+    generic = InteractionColumns.concat(list(Store._interaction_batches(store, None, "t")))
     fast = store.interaction_arrays(platform="t")
     assert sorted(zip(generic.source_id, generic.target_id, generic.kind.tolist(), strict=True)) == sorted(
         zip(fast.source_id, fast.target_id, fast.kind.tolist(), strict=True)

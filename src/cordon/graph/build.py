@@ -17,7 +17,7 @@ on the next read (or when it grows past ``merge_every``): O(edges) array work, n
 the store, and the same matrices as a full rebuild over the same interactions in the same
 order, exactly (the merge sums in the same left-to-right order as a build does).
 
-Edges come from the store in bulk (``Store.interaction_arrays``), from Interaction objects,
+Edges come from the store in bulk (``Store.interaction_batches``), from Interaction objects,
 from integer arrays, or from a follows CSV (``read_follows_csv``).
 """
 
@@ -36,7 +36,7 @@ import scipy.sparse as sp
 
 from cordon.domain import Interaction, InteractionKind, SubjectRef
 from cordon.errors import InputError
-from cordon.store.base import KIND_CODES, InteractionColumns, Store
+from cordon.store.base import KIND_CODES, InteractionColumns, Store, canonical_int
 
 #: Kinds in code order (the int8 codes of InteractionColumns.kind).
 KINDS: tuple[InteractionKind, ...] = KIND_CODES
@@ -89,6 +89,9 @@ class NodeIndex:
         self.platforms: list[str] = []
         self._platform_code: dict[str, int] = {}
         self._lookup: list[dict[str, int]] = []  # per platform code: id -> node
+        # Per platform code, once int64 ids have come (add_numbers): a hash table of the
+        # nodes whose id is a canonical decimal integer, number -> node.
+        self._numbers: list[_IntTable | None] = []
         self.ids: list[str] = []
         self._plat: list[int] = []
 
@@ -101,6 +104,7 @@ class NodeIndex:
             code = self._platform_code[platform] = len(self.platforms)
             self.platforms.append(platform)
             self._lookup.append({})
+            self._numbers.append(None)
         return code
 
     def ref(self, node: int) -> SubjectRef:
@@ -129,12 +133,92 @@ class NodeIndex:
             lookup.update(zip(new, range(start, start + len(new)), strict=True))
             self.ids.extend(new)
             self._plat.extend([code] * len(new))
+            table = self._numbers[code]
+            if table is not None:  # the number-keyed table must know these too
+                table.insert_text(new, start)
         return np.fromiter(map(lookup.__getitem__, ids), dtype=np.int32, count=len(ids))
 
+    def add_numbers(self, platform: str, source: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Node numbers of int64 ids (canonical decimal integers: the id is str() of the number)
+        on one platform, of source and target row by row, adding new ones in the same order as
+        add() of the same ids as text would: a compiled hash table, no str per row."""
+        code = self.platform_code(platform)
+        table = self._numbers[code]
+        if table is None:
+            table = self._numbers[code] = _IntTable()
+            lookup = self._lookup[code]
+            if lookup:
+                table.insert_text(list(lookup), 0, list(lookup.values()))
+        start = len(self.ids)
+        src, dst, new = table.number(np.asarray(source, np.int64), np.asarray(target, np.int64), start)
+        if len(new):
+            names = new.astype(str).tolist()
+            self._lookup[code].update(zip(names, range(start, start + len(names)), strict=True))
+            self.ids.extend(names)
+            self._plat.extend([code] * len(names))
+        return src, dst
+
     def nbytes(self) -> int:
-        """A rough count: the id strings, the lookup dicts and the lists."""
+        """A rough count: the id strings, the lookup dicts, the lists and the number tables."""
         strings = sum(49 + len(s) for s in self.ids)  # CPython compact ASCII str
-        return strings + len(self.ids) * (8 + 8) + sum(d.__sizeof__() for d in self._lookup)
+        tables = sum(t.keys.nbytes + t.vals.nbytes for t in self._numbers if t is not None)
+        return strings + len(self.ids) * (8 + 8) + sum(d.__sizeof__() for d in self._lookup) + tables
+
+
+class _IntTable:
+    """Open addressing (linear probing, at most half full) from int64 id to int32 node."""
+
+    __slots__ = ("keys", "used", "vals")
+
+    def __init__(self, capacity: int = 1 << 16) -> None:
+        self.keys = np.zeros(capacity, np.int64)
+        self.vals = np.full(capacity, -1, np.int32)
+        self.used = 0
+
+    @property
+    def shift(self) -> np.uint64:
+        return np.uint64(64 - (len(self.keys).bit_length() - 1))
+
+    def _grow(self, need: int) -> None:
+        capacity = len(self.keys)
+        while need > capacity // 2:
+            capacity *= 2
+        if capacity != len(self.keys):
+            keys, vals = self.keys, self.vals
+            self.keys = np.zeros(capacity, np.int64)
+            self.vals = np.full(capacity, -1, np.int32)
+            full = vals >= 0
+            _kernels().table_insert(self.keys, self.vals, keys[full], vals[full], self.shift)
+
+    def insert_text(self, ids: list[str], start: int, nodes: list[int] | None = None) -> None:
+        """Add the ids among these text ids that are canonical integers (nodes start, start+1...
+        unless given)."""
+        pairs = [
+            (n, start + i if nodes is None else nodes[i])
+            for i, n in enumerate(map(canonical_int, ids)) if n is not None
+        ]
+        if pairs:
+            self._grow(self.used + len(pairs))
+            keys = np.array([k for k, _ in pairs], np.int64)
+            vals = np.array([v for _, v in pairs], np.int32)
+            self.used += _kernels().table_insert(self.keys, self.vals, keys, vals, self.shift)
+
+    def number(self, source: np.ndarray, target: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Nodes of source[i], target[i] interleaved; unknown ids get start, start+1... in
+        first-appearance order. Returns both node arrays and the new ids in order."""
+        m = len(source)
+        out_src, out_dst = np.empty(m, np.int32), np.empty(m, np.int32)
+        new = np.empty(2 * m, np.int64)
+        state = np.array([0, self.used, len(self.keys) // 2, start, 0], np.int64)
+        number = _kernels().table_number
+        while True:
+            number(self.keys, self.vals, source, target, out_src, out_dst, new, state, self.shift)
+            self.used = int(state[1])
+            if state[0] >= 2 * m:
+                break
+            self._grow(self.used + 1 + min(2 * m - int(state[0]), self.used + 1))
+            state[2] = len(self.keys) // 2
+        return out_src, out_dst, new[: state[4]].copy()
 
 
 # --------------------------------------------------------------------------- kernels
@@ -230,6 +314,54 @@ def _split_lines(data, out_a, out_b):  # pragma: no cover - numba
     return k, -1
 
 
+_MIX = 0x9E3779B97F4A7C15  # Fibonacci hashing: the top bits of id * 2**64 / golden ratio
+
+
+def _table_insert(keys, vals, new_keys, new_vals, shift):  # pragma: no cover - numba
+    """Insert (key, node) pairs not yet in the table; returns how many were new. shift: 64 -
+    log2 of the table's size (a power of two)."""
+    mask = keys.shape[0] - 1
+    added = 0
+    for i in range(new_keys.shape[0]):
+        x = new_keys[i]
+        j = np.int64((np.uint64(x) * np.uint64(_MIX)) >> shift)
+        while vals[j] >= 0 and keys[j] != x:
+            j = (j + 1) & mask
+        if vals[j] < 0:
+            keys[j] = x
+            vals[j] = new_vals[i]
+            added += 1
+    return added
+
+
+def _table_number(keys, vals, src, dst, out_src, out_dst, new, state, shift):  # pragma: no cover - numba
+    """Look up src[i] then dst[i] for i in order from state[0] (a position in that interleaved
+    sequence), giving unknown ids the next node state[3] and listing them in new[state[4]:].
+    Stops when the table holds state[2] keys (state[1]: keys held) so that it can grow."""
+    mask = keys.shape[0] - 1
+    pos, used, limit, nxt, n_new = state[0], state[1], state[2], state[3], state[4]
+    end = 2 * src.shape[0]
+    while pos < end and used < limit:
+        i = pos >> 1
+        x = src[i] if pos & 1 == 0 else dst[i]
+        j = np.int64((np.uint64(x) * np.uint64(_MIX)) >> shift)
+        while vals[j] >= 0 and keys[j] != x:
+            j = (j + 1) & mask
+        if vals[j] < 0:
+            keys[j] = x
+            vals[j] = nxt
+            new[n_new] = x
+            n_new += 1
+            nxt += 1
+            used += 1
+        if pos & 1 == 0:
+            out_src[i] = vals[j]
+        else:
+            out_dst[i] = vals[j]
+        pos += 1
+    state[0], state[1], state[3], state[4] = pos, used, nxt, n_new
+
+
 @cache
 def _kernels() -> Any:
     import numba
@@ -239,6 +371,8 @@ def _kernels() -> Any:
     class K:
         coo_to_csr = jit(_coo_to_csr)
         split_lines = jit(_split_lines)
+        table_insert = jit(_table_insert)
+        table_number = jit(_table_number)
 
     return K
 
@@ -291,8 +425,25 @@ class InteractionGraph:
     def from_store(
         cls, store: Store, *, kinds: Iterable[InteractionKind] | None = None, **options: Any
     ) -> InteractionGraph:
-        """Every interaction in the store (or of some kinds), read in bulk as columns."""
-        return cls(**options).update(store.interaction_arrays(kinds=kinds))
+        """Every interaction in the store (or of some kinds), read in bulk as columns
+        (``Store.interaction_batches``: integer ids stay numbers up to the node index). The
+        same graph as ``from_interactions(store.interactions())``, up to node numbering."""
+        graph = cls(**options)
+        parts = []
+        for cols in store.interaction_batches(kinds=kinds):
+            if len(cols):
+                parts.append((*graph._number(cols), cols.kind, cols.created_at, cols.weight))
+        if graph.now is None:  # the latest time of all batches, as one build of them all
+            latest = [float(np.max(t, initial=-np.inf, where=np.isfinite(t))) for *_, t, _ in parts]
+            latest = [x for x in latest if math.isfinite(x)]
+            graph.now = max(latest) if latest else datetime.now().timestamp()
+        merge_every, graph.merge_every = graph.merge_every, 2**62  # one merge, on first read
+        try:
+            for part in parts:
+                graph._add(*part)
+        finally:
+            graph.merge_every = merge_every
+        return graph
 
     @classmethod
     def from_interactions(cls, interactions: Iterable[Interaction], **options: Any) -> InteractionGraph:
@@ -355,20 +506,33 @@ class InteractionGraph:
             if self.now is None:
                 self.now = datetime.now().timestamp()
             return
+        self._add(*self._number(cols), cols.kind, cols.created_at, cols.weight)
+
+    def _number(self, cols: InteractionColumns) -> tuple[np.ndarray, np.ndarray]:
+        """Node numbers of the columns' sources and targets, adding new accounts."""
+        m = len(cols)
         plats = cols.platform
         src = np.empty(m, np.int32)
         dst = np.empty(m, np.int32)
-        unique = list(dict.fromkeys(plats.tolist())) if plats.dtype == object else [str(plats)]
+        if plats.dtype != object:
+            unique = [str(plats)]
+        elif m and plats[0] is plats[-1] and (plats == plats[0]).all():
+            unique = [plats[0]]
+        else:
+            unique = list(dict.fromkeys(plats.tolist()))
         for platform in unique:
             sel = slice(None) if len(unique) == 1 else np.flatnonzero(plats == platform)
             s, t = cols.source_id[sel], cols.target_id[sel]
             # Interleaved, so that node numbers follow first appearance row by row, however
             # the interactions are cut into batches.
+            if cols.numeric_ids:
+                src[sel], dst[sel] = self.nodes.add_numbers(platform, s, t)
+                continue
             both = np.empty(2 * len(s), dtype=object)
             both[0::2], both[1::2] = s, t
             nodes = self.nodes.add(platform, both.tolist())
             src[sel], dst[sel] = nodes[0::2], nodes[1::2]
-        self._add(src, dst, cols.kind, cols.created_at, cols.weight)
+        return src, dst
 
     def _add(
         self,

@@ -14,7 +14,7 @@ class Decision:
     effect: Effect
 
 
-def facts_of(risk: AccountRisk, reports: int) -> dict[str, float]:
+def facts_of(risk: AccountRisk, reports: float, brigaded: float = 0.0) -> dict[str, float]:
     return {
         "risk": risk.score,
         "threat": risk.components.get("threat", 0.0),
@@ -24,12 +24,14 @@ def facts_of(risk: AccountRisk, reports: int) -> dict[str, float]:
         "network": risk.components.get("network", 0.0),
         "evasion": risk.components.get("evasion", 0.0),
         "reports": float(reports),
+        "brigaded": float(brigaded),
     }
 
 
-def evaluate(policy: Policy, risk: AccountRisk, reports: int = 0) -> list[Decision]:
-    """Every effect of every rule whose conditions all hold, in rule order."""
-    facts = facts_of(risk, reports)
+def evaluate(policy: Policy, risk: AccountRisk, reports: float = 0, brigaded: float = 0.0) -> list[Decision]:
+    """Every effect of every rule whose conditions all hold, in rule order. `reports` is the
+    account's report figure, `brigaded` 1.0 when a brigade reported it (see cases.reports)."""
+    facts = facts_of(risk, reports, brigaded)
     return [
         Decision(rule, effect)
         for rule in policy.rules

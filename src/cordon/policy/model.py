@@ -9,7 +9,10 @@ from dataclasses import dataclass
 # links: its strongest propaganda-link match (1 the listed URL, 0.9 a prefix, 0.6 a host);
 # network: the probability it belongs to the network around the suspended accounts;
 # evasion: the probability it is a suspended account come back.
-FACTS = ("risk", "threat", "extremism", "media", "links", "network", "evasion", "reports")
+# reports: user reports, de-duplicated and weighed by each reporter's reliability (a new
+# reporter's report counts 1, a reliable one's up to 2), a brigade's discounted to 0;
+# brigaded: 1 when a burst of reports from new, alike or unreliable accounts named it, else 0.
+FACTS = ("risk", "threat", "extremism", "media", "links", "network", "evasion", "reports", "brigaded")
 
 
 @dataclass(frozen=True, slots=True)

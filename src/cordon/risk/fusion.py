@@ -14,12 +14,13 @@ from cordon.signals.accounts import AccountScores
 from cordon.signals.known import NOTHING_KNOWN, KnownScores
 
 # Reports alone never make an account high-risk: brigades report journalists by the hundred.
+# `reports` is the de-duplicated, reliability-weighted figure (cases/reports.py).
 REPORT_STEP = 0.05
 REPORT_CAP = 0.2
 
 
 def fuse(
-    scores: AccountScores, reports: int = 0, known: KnownScores = NOTHING_KNOWN,
+    scores: AccountScores, reports: float = 0.0, known: KnownScores = NOTHING_KNOWN,
     network: NetworkScore | None = None, evasion: EvasionScore | None = None,
 ) -> AccountRisk:
     """Content (text, known media and links), network, evasion and reports, by noisy-OR:

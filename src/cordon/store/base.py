@@ -8,7 +8,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -16,6 +16,7 @@ from cordon.domain import (
     Account,
     AccountRisk,
     AccountStatus,
+    Action,
     FalsePositive,
     Interaction,
     InteractionKind,
@@ -29,6 +30,7 @@ from cordon.domain import (
 )
 from cordon.domain.lists import LIST_KINDS
 from cordon.errors import StoreError
+from cordon.store.audit import AuditResult
 
 #: Entries written per statement when a list is imported.
 IMPORT_BATCH = 5000
@@ -50,15 +52,52 @@ class WriteResult:
         )
 
 
+#: States of an outbox row: waiting for an actuator, carried out, or given up on.
+OUTBOX_STATES = ("pending", "done", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """One requested action in the enforcement outbox (see enforce/outbox.py). `key` is its
+    idempotency key, the same on every attempt; `attempts` counts claims."""
+
+    id: int
+    key: str
+    action: Action
+    requested: datetime
+    state: str = "pending"
+    attempts: int = 0
+    lease_owner: str | None = None
+    lease_until: datetime | None = None
+    done_at: datetime | None = None
+    event_seq: int | None = None
+    last_error: str | None = None
+
+
 #: The int8 code of each interaction kind in InteractionColumns.kind: its place in this tuple.
 KIND_CODES: tuple[InteractionKind, ...] = tuple(InteractionKind)
+
+
+def canonical_int(ident: str) -> int | None:
+    """The integer an id spells when it is a canonical decimal integer in int64 range ('0',
+    '42', '-7', a snowflake; not '007', '+1', ' 1' or '1_0'), else None: exactly the ids that
+    InteractionColumns may carry as int64, since str() of the number gives the id back."""
+    if not 0 < len(ident) <= 20 or not ident.isascii():
+        return None
+    try:
+        value = int(ident)
+    except ValueError:
+        return None
+    return value if -(2**63) <= value < 2**63 and str(value) == ident else None
 
 
 @dataclass(frozen=True, slots=True)
 class InteractionColumns:
     """Interactions as columns, for the graph: one numpy array per field, no object per row.
-    Ids are object arrays of str; kind holds KIND_CODES codes; created_at is Unix seconds
-    (NaN where unknown)."""
+    Ids are object arrays of str, or int64 arrays when every id of the batch is a canonical
+    decimal integer (``canonical_int``: str() of the number is the id; the store's fast read,
+    ``Store.interaction_batches``, gives those); kind holds KIND_CODES codes; created_at is
+    Unix seconds (NaN where unknown)."""
 
     platform: np.ndarray
     kind: np.ndarray
@@ -69,6 +108,37 @@ class InteractionColumns:
 
     def __len__(self) -> int:
         return len(self.kind)
+
+    @property
+    def numeric_ids(self) -> bool:
+        """True when the ids are int64 numbers rather than text."""
+        return self.source_id.dtype.kind == "i"
+
+    def with_text_ids(self) -> InteractionColumns:
+        """The same columns with the ids as object arrays of str."""
+        if not self.numeric_ids:
+            return self
+        m = len(self)
+        return InteractionColumns(
+            self.platform,
+            self.kind,
+            np.array(self.source_id.astype(str).tolist(), dtype=object).reshape(m),
+            np.array(self.target_id.astype(str).tolist(), dtype=object).reshape(m),
+            self.created_at,
+            self.weight,
+        )
+
+    @classmethod
+    def concat(cls, parts: Sequence[InteractionColumns]) -> InteractionColumns:
+        """One batch of several, ids as text unless every part's are numbers."""
+        if not parts:
+            return cls.from_interactions([])
+        if len(parts) == 1:
+            return parts[0]
+        if not all(p.numeric_ids for p in parts):
+            parts = [p.with_text_ids() for p in parts]
+        fields = ("platform", "kind", "source_id", "target_id", "created_at", "weight")
+        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in fields))
 
     @classmethod
     def from_interactions(cls, items: Sequence[Interaction]) -> InteractionColumns:
@@ -130,6 +200,23 @@ def _aware(value: datetime, what: str) -> datetime:
     if value.tzinfo is None:
         raise StoreError(f"{what}: naive time {value.isoformat()}")
     return value
+
+
+def _check_events(events: Sequence[ModerationEvent], what: str) -> None:
+    _check_all(events, ModerationEvent, what)
+    for event in events:
+        if event.seq is not None:
+            raise StoreError(f"{what}: the event already has a seq; events are appended once")
+        if not event.actor:
+            raise StoreError(f"{what}: {event.name} has no actor")
+        if event.created.tzinfo is None:
+            raise StoreError(f"{what}: {event.name} has a naive time")
+
+
+def _check_key(key: object, what: str) -> str:
+    if not isinstance(key, str) or not key or len(key) > 128 or key != key.strip():
+        raise StoreError(f"{what}: bad idempotency key {str(key)[:80]!r} (1 to 128 characters)")
+    return key
 
 
 def _entry_batches(entries: Iterable[ListEntry], size: int = IMPORT_BATCH) -> Iterator[list[ListEntry]]:
@@ -225,9 +312,20 @@ class Store(ABC):
     def interaction_arrays(
         self, kinds: Iterable[InteractionKind | str] | None = None, platform: str | None = None
     ) -> InteractionColumns:
-        """Every interaction (of some kinds, on one platform) as numpy columns: the bulk read
-        that builds the graph, several times faster than interactions()."""
-        return self._interaction_arrays(_check_kinds(kinds), platform)
+        """Every interaction (of some kinds, on one platform) as numpy columns, ids as text:
+        several times faster than interactions(). The graph reads interaction_batches()."""
+        parts = list(self.interaction_batches(kinds, platform))
+        return InteractionColumns.concat([p.with_text_ids() for p in parts])
+
+    def interaction_batches(
+        self, kinds: Iterable[InteractionKind | str] | None = None, platform: str | None = None
+    ) -> Iterator[InteractionColumns]:
+        """The bulk read that builds the graph: every interaction (of some kinds, on one
+        platform) once, as numpy columns in batches of up to about a million rows. A batch
+        whose ids are all canonical decimal integers (Twitter and Mastodon ids) carries them
+        as int64 arrays, other batches as text; times are exact to the microsecond. Batches
+        come in no particular order, and rows within them neither."""
+        return self._interaction_batches(_check_kinds(kinds), platform)
 
     def neighbourhood(
         self,
@@ -288,14 +386,7 @@ class Store(ABC):
     # -- moderation log ------------------------------------------------------------------
     def append_events(self, events: Sequence[ModerationEvent]) -> list[ModerationEvent]:
         """Append in order, in one transaction; returns the events with their seq."""
-        _check_all(events, ModerationEvent, "append_events")
-        for event in events:
-            if event.seq is not None:
-                raise StoreError("append_events: the event already has a seq; events are appended once")
-            if not event.actor:
-                raise StoreError(f"append_events: {event.name} has no actor")
-            if event.created.tzinfo is None:
-                raise StoreError(f"append_events: {event.name} has a naive time")
+        _check_events(events, "append_events")
         return self._append_events(events) if events else []
 
     def append_event(self, event: ModerationEvent) -> ModerationEvent:
@@ -306,6 +397,74 @@ class Store(ABC):
     ) -> Iterator[ModerationEvent]:
         """Events in append order, optionally for one subject or case, after a seq."""
         return self._events(subject, case_id, after_seq)
+
+    def verify_audit(self) -> AuditResult:
+        """Recompute the hash chain over the whole log: the first event that was edited,
+        deleted or moved, if any (store/audit.py)."""
+        return self._verify_audit()
+
+    # -- enforcement outbox --------------------------------------------------------------
+    def enqueue_action(
+        self, action: Action, key: str, *, requested: datetime | None = None,
+        events: Sequence[ModerationEvent] = (),
+    ) -> tuple[OutboxEntry, bool]:
+        """Put an action in the outbox under its idempotency key, and append `events` (the
+        request, a decision), all in one transaction. An action already queued under the key
+        (pending, done or failed) is returned as it is, with False, and nothing is written."""
+        if not isinstance(action, Action):
+            raise StoreError(f"enqueue_action: expected Action, got {type(action).__name__}")
+        _check_key(key, "enqueue_action")
+        if not action.actor:
+            raise StoreError("enqueue_action: the action has no actor")
+        _check_events(events, "enqueue_action")
+        when = _aware(requested, "enqueue_action") if requested is not None else datetime.now(UTC)
+        return self._enqueue_action(action, key, when, list(events))
+
+    def claim_actions(
+        self, owner: str, *, limit: int = 100, lease: timedelta = timedelta(seconds=60),
+        key: str | None = None, now: datetime | None = None,
+    ) -> list[OutboxEntry]:
+        """Lease up to `limit` pending actions (oldest first; only `key`'s when given) to
+        `owner` until now + lease, counting an attempt on each. A row leased to someone else
+        is skipped until its lease runs out; rows already leased to `owner` are claimed
+        again, so a worker restarted under the same name resumes at once. Rows locked by
+        another claim are skipped (FOR UPDATE SKIP LOCKED on PostgreSQL)."""
+        if not isinstance(owner, str) or not owner.strip():
+            raise StoreError("claim_actions: no owner")
+        if not isinstance(limit, int) or limit < 1:
+            raise StoreError("claim_actions: limit must be an integer >= 1")
+        if lease <= timedelta(0):
+            raise StoreError("claim_actions: the lease must be positive")
+        if key is not None:
+            _check_key(key, "claim_actions")
+        now = _aware(now, "claim_actions") if now is not None else datetime.now(UTC)
+        return self._claim_actions(owner, limit, now, now + lease, key)
+
+    def complete_action(self, key: str, event: ModerationEvent) -> ModerationEvent | None:
+        """In one transaction: mark the pending action done, append `event` (its
+        ACTION_EXECUTED) and set the account's status to the action's resulting status.
+        Returns the appended event, or None when the action was already done (by another
+        worker or an earlier attempt): then nothing is written."""
+        _check_key(key, "complete_action")
+        _check_events([event], "complete_action")
+        return self._complete_action(key, event)
+
+    def release_action(
+        self, key: str, owner: str, error: str, *, retry_at: datetime | None = None,
+        give_up: bool = False,
+    ) -> None:
+        """An attempt failed: record the error and free the row for another attempt at
+        `retry_at` (now when not given), or mark it failed when `give_up`."""
+        _check_key(key, "release_action")
+        if retry_at is not None:
+            _aware(retry_at, "release_action")
+        self._release_action(key, owner, str(error)[:4000], retry_at or datetime.now(UTC), give_up)
+
+    def outbox(self, state: str | None = None) -> list[OutboxEntry]:
+        """The outbox in request order; only rows in `state` when given."""
+        if state is not None and state not in OUTBOX_STATES:
+            raise StoreError(f"outbox: unknown state {state!r} (one of {', '.join(OUTBOX_STATES)})")
+        return self._outbox(state)
 
     # -- match lists ---------------------------------------------------------------------
     def import_list(
@@ -397,14 +556,18 @@ class Store(ABC):
         self.close()
 
     # -- what a backend may do faster ---------------------------------------------------
-    def _interaction_arrays(
+    def _interaction_batches(
         self, kinds: tuple[InteractionKind, ...] | None, platform: str | None
-    ) -> InteractionColumns:
-        rows = [
-            i for i in self._interactions(None)
-            if (kinds is None or i.kind in kinds) and (platform is None or i.platform == platform)
-        ]
-        return InteractionColumns.from_interactions(rows)
+    ) -> Iterator[InteractionColumns]:
+        batch: list[Interaction] = []
+        for i in self._interactions(None):
+            if (kinds is None or i.kind in kinds) and (platform is None or i.platform == platform):
+                batch.append(i)
+                if len(batch) >= 1_000_000:
+                    yield InteractionColumns.from_interactions(batch)
+                    batch = []
+        if batch:
+            yield InteractionColumns.from_interactions(batch)
 
     @abstractmethod
     def _neighbourhood(
@@ -447,6 +610,24 @@ class Store(ABC):
     def _events(
         self, subject: SubjectRef | None, case_id: str | None, after_seq: int
     ) -> Iterator[ModerationEvent]: ...
+    @abstractmethod
+    def _verify_audit(self) -> AuditResult: ...
+    @abstractmethod
+    def _enqueue_action(
+        self, action: Action, key: str, requested: datetime, events: list[ModerationEvent]
+    ) -> tuple[OutboxEntry, bool]: ...
+    @abstractmethod
+    def _claim_actions(
+        self, owner: str, limit: int, now: datetime, until: datetime, key: str | None
+    ) -> list[OutboxEntry]: ...
+    @abstractmethod
+    def _complete_action(self, key: str, event: ModerationEvent) -> ModerationEvent | None: ...
+    @abstractmethod
+    def _release_action(
+        self, key: str, owner: str, error: str, retry_at: datetime, give_up: bool
+    ) -> None: ...
+    @abstractmethod
+    def _outbox(self, state: str | None) -> list[OutboxEntry]: ...
     @abstractmethod
     def _import_list(
         self, name: str, source: str, description: str, batches: Iterator[list[ListEntry]],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -14,24 +14,27 @@ from cordon.domain import (
     Account,
     AccountRisk,
     AccountStatus,
+    Action,
+    ActionKind,
+    EventName,
     Evidence,
     Interaction,
     InteractionKind,
     ModerationEvent,
-    EventName,
     Post,
     Report,
     Span,
     SubjectKind,
     SubjectRef,
 )
+from cordon.store.base import OutboxEntry
 
 
 def utc(value: datetime | None) -> datetime | None:
     """SQLite gives back naive datetimes; everything in cordon is aware UTC."""
     if value is None:
         return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def dumps(value: Any) -> str:
@@ -161,4 +164,24 @@ def row_to_event(r: Mapping[str, Any]) -> ModerationEvent:
         name=EventName(r["name"]), actor=r["actor"], created=utc(r["created"]),
         subject=SubjectRef.parse(r["subject"]), case_id=r["case_id"], reason=r["reason"],
         payload=loads(r["payload"]) or {}, seq=r["seq"],
+    )
+
+
+def outbox_row(action: Action, key: str, requested: datetime) -> dict[str, Any]:
+    return {
+        "key": key, "kind": action.kind.value, "subject": str(action.subject), "actor": action.actor,
+        "reason": action.reason, "case_id": action.case_id, "policy_clause": action.policy_clause,
+        "requested": requested, "state": "pending", "attempts": 0,
+    }
+
+
+def row_to_outbox(r: Mapping[str, Any]) -> OutboxEntry:
+    action = Action(
+        kind=ActionKind(r["kind"]), subject=SubjectRef.parse(r["subject"]), actor=r["actor"],
+        reason=r["reason"], case_id=r["case_id"], policy_clause=r["policy_clause"],
+    )
+    return OutboxEntry(
+        id=r["id"], key=r["key"], action=action, requested=utc(r["requested"]), state=r["state"],
+        attempts=r["attempts"], lease_owner=r["lease_owner"], lease_until=utc(r["lease_until"]),
+        done_at=utc(r["done_at"]), event_seq=r["event_seq"], last_error=r["last_error"],
     )

@@ -124,8 +124,49 @@ moderation_events = Table(
     Column("case_id", String(64)),
     Column("reason", Text, nullable=False, default=""),
     Column("payload", Text, nullable=False, default="{}"),
+    # The hash chain (migration 0004, store/audit.py): SHA-256 of this event's canonical form
+    # and of the one before it. Nullable only because SQLite cannot add a NOT NULL column.
+    Column("prev_hash", String(64)),
+    Column("hash", String(64)),
     Index("ix_events_subject", "subject"),
     Index("ix_events_case", "case_id"),
+)
+
+# One row (id 1): the newest event's seq and hash. Appends lock it (PostgreSQL) so they are
+# serialised, and verification compares the log's end with it, so a deleted tail shows.
+audit_chain_head = Table(
+    "audit_chain_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# The enforcement outbox (enforce/outbox.py): one row per requested action, written in the
+# same transaction as the request, done in the same transaction as ACTION_EXECUTED.
+action_outbox = Table(
+    "action_outbox",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    # The idempotency key: a stable id of the action, sent to every actuator.
+    Column("key", String(128), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("reason", Text, nullable=False, default=""),
+    Column("case_id", String(64)),
+    Column("policy_clause", String(128)),
+    Column("requested", DateTime(timezone=True), nullable=False),
+    # pending -> done (or failed, after too many attempts).
+    Column("state", String(16), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("lease_owner", String(128)),
+    Column("lease_until", DateTime(timezone=True)),
+    Column("done_at", DateTime(timezone=True)),
+    # The ACTION_EXECUTED event that completed it.
+    Column("event_seq", BigInteger),
+    Column("last_error", Text),
+    Index("ix_action_outbox_state", "state", "id"),
 )
 
 # Match lists (known media hashes, propaganda links): one row per imported list, its entries,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,8 @@ from cordon.domain import (
     Account,
     AccountRisk,
     AccountStatus,
+    Action,
+    ActionKind,
     FalsePositive,
     Interaction,
     InteractionKind,
@@ -39,15 +43,19 @@ from cordon.domain import (
     ModerationEvent,
     Post,
     Report,
+    SubjectKind,
     SubjectRef,
 )
-from cordon.store import codec
-from cordon.store.base import KIND_CODES, InteractionColumns, Store, WriteResult
+from cordon.errors import StoreError
+from cordon.store import audit, codec
+from cordon.store.base import KIND_CODES, InteractionColumns, OutboxEntry, Store, WriteResult
 from cordon.store.bulk import writer_for
 from cordon.store.migrate import upgrade
 from cordon.store.schema import (
     account_risk,
     accounts,
+    action_outbox,
+    audit_chain_head,
     false_positives,
     interactions,
     list_entries,
@@ -58,6 +66,130 @@ from cordon.store.schema import (
 )
 
 _STREAM = {"stream_results": True, "yield_per": 2000}
+
+# The bulk read of interactions (_interaction_batches): values of a column are joined by
+# \x1f; SQLite chunks of this many rows (by primary key), PostgreSQL chunks of heap blocks.
+_SEP = 0x1F
+_SQLITE_CHUNK = 1_000_000
+_PG_CHUNK_BLOCKS = 8192
+_PG_EPOCH_US = 946_684_800 * 1_000_000  # PostgreSQL's timestamps count from 2000-01-01
+_INT64_MAX = 2**63 - 1
+
+
+def _parse_ids(buf, sep, out, ok, at):  # pragma: no cover - numba
+    """Split buf on sep into up to len(out) fields; at[i] is where field i starts (at[n] one
+    past the end + 1). ok[i]: the field is a canonical decimal int64 ('0', '-7', no leading
+    zero, no sign but '-'; base.canonical_int), and out[i] that number. Returns the number
+    of fields (more than len(out) when there are more)."""
+    n = buf.shape[0]
+    m = out.shape[0]
+    k = 0
+    i = 0
+    while True:
+        if k >= m:
+            return k + 1
+        at[k] = i
+        j = i
+        neg = j < n and buf[j] == 45
+        if neg:
+            j += 1
+        d0 = j
+        v = np.uint64(0)
+        while j < n and 48 <= buf[j] <= 57 and j - d0 < 20:
+            v = v * np.uint64(10) + np.uint64(buf[j] - 48)
+            j += 1
+        nd = j - d0
+        good = 0 < nd <= 19 and not (buf[d0] == 48 and (nd > 1 or neg))
+        if good and v > np.uint64(9223372036854775807) + np.uint64(1 if neg else 0):
+            good = False
+        e = j
+        while e < n and buf[e] != sep:
+            e += 1
+        if e != j:
+            good = False
+        ok[k] = good
+        if good:
+            out[k] = -np.int64(v) if neg else np.int64(v)
+        else:
+            out[k] = 0
+        k += 1
+        if e >= n:
+            at[k] = n + 1
+            return k
+        i = e + 1
+
+
+def _parse_times(buf, sep, out, ok, at):  # pragma: no cover - numba
+    """Split buf on sep like _parse_ids; each field is '' (NULL: NaN) or SQLite's stored
+    'YYYY-MM-DD HH:MM:SS[.ffffff]' (naive UTC), as Unix seconds computed exactly like
+    datetime.timestamp() from whole microseconds. ok[i] False: another form, left to the caller."""
+    n = buf.shape[0]
+    m = out.shape[0]
+    k = 0
+    i = 0
+    while True:
+        if k >= m:
+            return k + 1
+        at[k] = i
+        e = i
+        while e < n and buf[e] != sep:
+            e += 1
+        size = e - i
+        good = size == 0
+        value = np.nan
+        if (size == 19 or size == 26) and buf[i + 4] == 45 and buf[i + 7] == 45 and buf[i + 10] == 32 \
+                and buf[i + 13] == 58 and buf[i + 16] == 58 and (size == 19 or buf[i + 19] == 46):
+            digits = True
+            for p in range(size):
+                separator = p == 4 or p == 7 or p == 10 or p == 13 or p == 16 or p == 19
+                if not separator and (buf[i + p] < 48 or buf[i + p] > 57):
+                    digits = False
+            if digits:
+                y = (buf[i] - 48) * 1000 + (buf[i + 1] - 48) * 100 + (buf[i + 2] - 48) * 10 + (buf[i + 3] - 48)
+                mo = (buf[i + 5] - 48) * 10 + (buf[i + 6] - 48)
+                dd = (buf[i + 8] - 48) * 10 + (buf[i + 9] - 48)
+                hh = (buf[i + 11] - 48) * 10 + (buf[i + 12] - 48)
+                mi = (buf[i + 14] - 48) * 10 + (buf[i + 15] - 48)
+                ss = (buf[i + 17] - 48) * 10 + (buf[i + 18] - 48)
+                us = 0
+                if size == 26:
+                    for p in range(20, 26):
+                        us = us * 10 + (buf[i + p] - 48)
+                leap = y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
+                month_days = 31
+                if mo == 2:
+                    month_days = 29 if leap else 28
+                elif mo in (4, 6, 9, 11):
+                    month_days = 30
+                if y >= 1 and 1 <= mo <= 12 and 1 <= dd <= month_days and hh <= 23 and mi <= 59 and ss <= 59:
+                    yy = y - 1 if mo <= 2 else y
+                    era = yy // 400
+                    yoe = yy - era * 400
+                    doy = (153 * (mo - 3 if mo > 2 else mo + 9) + 2) // 5 + dd - 1
+                    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+                    days = era * 146097 + doe - 719468
+                    value = ((days * 86400 + hh * 3600 + mi * 60 + ss) * 1_000_000 + us) / 1e6
+                    good = True
+        ok[k] = good
+        out[k] = value
+        k += 1
+        if e >= n:
+            at[k] = n + 1
+            return k
+        i = e + 1
+
+
+@cache
+def _parse_kernels() -> Any:
+    import numba
+
+    jit = numba.njit(cache=True, nogil=True, boundscheck=False)
+
+    class K:
+        parse_ids = jit(_parse_ids)
+        parse_times = jit(_parse_times)
+
+    return K
 
 # Platforms rarely say an account is suspended (Twitter never does), so an ingested 'active'
 # must not undo a status that enforcement set. A non-active status from the platform wins.
@@ -183,14 +315,176 @@ class SqlStore(Store):
         return len(latest)
 
     def _append_events(self, items: Sequence[ModerationEvent]) -> list[ModerationEvent]:
-        out = []
-        with self._engine.begin() as conn:
-            for e in items:
-                seq = conn.execute(
-                    insert(moderation_events).values(codec.event_row(e)).returning(moderation_events.c.seq)
-                ).scalar_one()
-                out.append(replace(e, seq=seq))
+        with self._serial() as conn:
+            return self._append_chained(conn, items)
+
+    @contextmanager
+    def _serial(self) -> Iterator[Connection]:
+        """A write transaction that reads before it writes. On SQLite it takes the write lock
+        up front (BEGIN IMMEDIATE): a deferred one that read a snapshot could not write after
+        another writer committed. On PostgreSQL the statements lock what they read."""
+        if self.dialect != "sqlite":
+            with self._engine.begin() as conn:
+                yield conn
+            return
+        with self._engine.connect() as conn:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+
+    def _chain_head(self, conn: Connection) -> tuple[int, str]:
+        query = select(audit_chain_head.c.seq, audit_chain_head.c.hash).where(audit_chain_head.c.id == 1)
+        if self.dialect == "postgresql":
+            query = query.with_for_update()  # serialises appends: one chain, one writer at a time
+        head = conn.execute(query).first()
+        if head is None:
+            raise StoreError("the audit chain head is missing (was migration 0004 undone?)")
+        return int(head[0]), head[1]
+
+    def _append_chained(self, conn: Connection, items: Sequence[ModerationEvent]) -> list[ModerationEvent]:
+        """Append events to the hash chain, inside the caller's transaction (see audit.py):
+        each gets the next seq, the previous hash and its own."""
+        if not items:
+            return []
+        seq, prev = self._chain_head(conn)
+        rows, out = [], []
+        for e in items:
+            seq += 1
+            row = codec.event_row(e)
+            row.update(seq=seq, created=codec.utc(e.created), prev_hash=prev)
+            row["hash"] = prev = audit.row_hash(row)
+            rows.append(row)
+            out.append(replace(e, seq=seq))
+        conn.execute(insert(moderation_events), rows)
+        conn.execute(
+            update(audit_chain_head).where(audit_chain_head.c.id == 1).values(seq=seq, hash=prev)
+        )
         return out
+
+    # -- the enforcement outbox ---------------------------------------------------------
+    def _enqueue_action(
+        self, action: Action, key: str, requested: datetime, events: list[ModerationEvent]
+    ) -> tuple[OutboxEntry, bool]:
+        c = action_outbox.c
+        with self._serial() as conn:
+            # The chain head first, always: it serialises enqueues, so two of one key cannot
+            # both insert. (No outbox row is locked here, so this cannot deadlock with
+            # _complete_action, which locks its row and then the head.)
+            self._chain_head(conn)
+            existing = conn.execute(select(action_outbox).where(c.key == key)).mappings().first()
+            if existing is not None:
+                return codec.row_to_outbox(existing), False
+            self._append_chained(conn, events)
+            row = codec.outbox_row(action, key, codec.utc(requested))
+            ident = conn.execute(insert(action_outbox).values(row).returning(c.id)).scalar_one()
+        return OutboxEntry(id=ident, key=key, action=action, requested=codec.utc(requested)), True
+
+    def _claim_actions(
+        self, owner: str, limit: int, now: datetime, until: datetime, key: str | None
+    ) -> list[OutboxEntry]:
+        c = action_outbox.c
+        now, until = codec.utc(now), codec.utc(until)
+        query = (
+            select(action_outbox)
+            .where(
+                c.state == "pending",
+                or_(c.lease_until.is_(None), c.lease_until <= now, c.lease_owner == owner),
+            )
+            .order_by(c.id)
+            .limit(limit)
+        )
+        if key is not None:
+            query = query.where(c.key == key)
+        if self.dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        with self._serial() as conn:
+            rows = conn.execute(query).mappings().all()
+            if not rows:
+                return []
+            conn.execute(
+                update(action_outbox)
+                .where(c.id.in_([r["id"] for r in rows]))
+                .values(lease_owner=owner, lease_until=until, attempts=c.attempts + 1)
+            )
+        return [
+            replace(codec.row_to_outbox(r), lease_owner=owner, lease_until=until, attempts=r["attempts"] + 1)
+            for r in rows
+        ]
+
+    def _complete_action(self, key: str, event: ModerationEvent) -> ModerationEvent | None:
+        c = action_outbox.c
+        query = select(action_outbox).where(c.key == key)
+        if self.dialect == "postgresql":
+            query = query.with_for_update()  # a second completer waits here, then sees done
+        with self._serial() as conn:
+            row = conn.execute(query).mappings().first()
+            if row is None:
+                raise StoreError(f"complete_action: no action under key {key!r}")
+            if row["state"] == "done":
+                return None
+            [stored] = self._append_chained(conn, [event])
+            conn.execute(
+                update(action_outbox).where(c.key == key).values(
+                    state="done", done_at=codec.utc(event.created), event_seq=stored.seq,
+                    lease_owner=None, lease_until=None,
+                )
+            )
+            status = ActionKind(row["kind"]).resulting_status
+            subject = SubjectRef.parse(row["subject"])
+            if status is not None and subject.kind is SubjectKind.ACCOUNT:
+                conn.execute(
+                    accounts.update()
+                    .where(accounts.c.platform == subject.platform, accounts.c.id == subject.id)
+                    .values(status=status.value)
+                )
+        return stored
+
+    def _release_action(self, key: str, owner: str, error: str, retry_at: datetime, give_up: bool) -> None:
+        c = action_outbox.c
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(action_outbox)
+                .where(c.key == key, c.state == "pending", c.lease_owner == owner)
+                .values(
+                    last_error=error, lease_owner=None, lease_until=codec.utc(retry_at),
+                    state="failed" if give_up else "pending",
+                )
+            )
+
+    def _outbox(self, state: str | None) -> list[OutboxEntry]:
+        query = select(action_outbox).order_by(action_outbox.c.id)
+        if state is not None:
+            query = query.where(action_outbox.c.state == state)
+        with self._engine.connect() as conn:
+            return [codec.row_to_outbox(r) for r in conn.execute(query).mappings()]
+
+    # -- the audit chain ----------------------------------------------------------------
+    def _verify_audit(self) -> audit.AuditResult:
+        e = moderation_events.c
+        with self._engine.connect() as conn:
+            # One snapshot for the head and the rows, so a concurrent append is not a break.
+            if self.dialect == "sqlite":
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.execution_options(isolation_level="REPEATABLE READ")
+            head = conn.execute(
+                select(audit_chain_head.c.seq, audit_chain_head.c.hash).where(audit_chain_head.c.id == 1)
+            ).first()
+            rows = conn.execution_options(**_STREAM).execute(
+                select(e.seq, e.name, e.actor, e.created, e.subject, e.case_id, e.reason, e.payload,
+                       e.prev_hash, e.hash).order_by(e.seq)
+            ).mappings()
+
+            def seq_of_hash(digest: str) -> int | None:
+                return conn.execute(select(e.seq).where(e.hash == digest).limit(1)).scalar()
+
+            result = audit.verify_chain(rows, None if head is None else (int(head[0]), head[1]), seq_of_hash)
+            conn.rollback()
+        return result
 
     # -- reads ----------------------------------------------------------------------------
     def _get_account(self, ref: SubjectRef) -> Account | None:
@@ -235,51 +529,231 @@ class SqlStore(Store):
             query = query.where(interactions.c.kind == kind.value)
         return self._stream(query, codec.row_to_interaction)
 
-    def _interaction_arrays(
+    def _interaction_batches(
         self, kinds: tuple[InteractionKind, ...] | None, platform: str | None
-    ) -> InteractionColumns:
-        # Straight through the driver: SQLAlchemy's row and type processing would cost more
-        # than the database does. Kinds become int8 codes and times Unix seconds in SQL.
-        code = " ".join(f"WHEN '{k.value}' THEN {i}" for i, k in enumerate(KIND_CODES))
-        pg = self.dialect == "postgresql"
-        seconds = (
-            "EXTRACT(EPOCH FROM created_at)::float8" if pg
-            else "round((julianday(created_at) - 2440587.5) * 86400.0, 6)"
-        )
-        mark = "%s" if pg else "?"
-        where, params = [], []
-        if kinds is not None:
-            where.append(f"kind IN ({', '.join([mark] * len(kinds))})")
-            params.extend(k.value for k in kinds)
-        if platform is not None:
-            where.append(f"platform = {mark}")
-            params.append(platform)
-        sql = (
-            f"SELECT platform, CASE kind {code} END, source_id, target_id, {seconds}, weight "
-            f"FROM interactions {'WHERE ' + ' AND '.join(where) if where else ''}"
-        )
-        cols: list[list] = [[], [], [], [], [], []]
+    ) -> Iterator[InteractionColumns]:
+        # The database concatenates each column of a chunk of rows into one value (ids and
+        # times as text, separated by \x1f; PostgreSQL's times and weights as their binary
+        # send format), and numba kernels parse those: the driver makes four objects per
+        # chunk instead of six per row. See _decode_chunk for what takes the slow path.
         raw = self._engine.raw_connection()
         try:
-            cur = raw.driver_connection.cursor(name="cordon_interactions") if pg else raw.cursor()
-            if pg:
-                cur.itersize = 50_000
-            cur.execute(sql, params)
-            while rows := cur.fetchmany(50_000):
-                for into, col in zip(cols, zip(*rows, strict=True), strict=True):
-                    into.extend(col)
-            cur.close()
+            if self.dialect == "postgresql":
+                yield from self._pg_batches(raw.driver_connection, kinds, platform)
+            else:
+                yield from self._sqlite_batches(raw.driver_connection, kinds, platform)
         finally:
             raw.close()
-        m = len(cols[1])
-        return InteractionColumns(
-            platform=np.array(cols[0], dtype=object).reshape(m),
-            kind=np.array(cols[1], dtype=np.int8).reshape(m),
-            source_id=np.array(cols[2], dtype=object).reshape(m),
-            target_id=np.array(cols[3], dtype=object).reshape(m),
-            created_at=np.array(cols[4], dtype=np.float64).reshape(m),  # None -> nan
-            weight=np.array(cols[5], dtype=np.float64).reshape(m),
+
+    def _sqlite_batches(
+        self, con: Any, kinds: tuple[InteractionKind, ...] | None, platform: str | None
+    ) -> Iterator[InteractionColumns]:
+        cur = con.cursor()
+        began = not con.in_transaction
+        if began:
+            cur.execute("BEGIN")  # one snapshot for every chunk
+        try:
+            if platform is None:
+                counts = cur.execute("SELECT platform, count(*) FROM interactions GROUP BY platform").fetchall()
+            else:
+                counts = [(platform, cur.execute(
+                    "SELECT count(*) FROM interactions WHERE platform = ?", (platform,)
+                ).fetchone()[0])]
+            key = "(post_id, kind, source_id, target_id)"
+            kind_sql = f" AND kind IN ({', '.join('?' * len(kinds))})" if kinds else ""
+            kind_params = [k.value for k in kinds] if kinds else []
+            flag = (
+                "CASE WHEN weight = 1.0 THEN CASE kind "
+                + " ".join(f"WHEN '{k.value}' THEN '{i}'" for i, k in enumerate(KIND_CODES))
+                + " ELSE '9' END ELSE 'w' END"
+            )
+            aggregate = (
+                "SELECT count(*), CAST(group_concat(source_id, char(31)) AS BLOB), "
+                "CAST(group_concat(target_id, char(31)) AS BLOB), "
+                f"CAST(group_concat({flag}, '') AS BLOB), "
+                "CAST(group_concat(coalesce(created_at, ''), char(31)) AS BLOB) FROM interactions "
+            )
+            for plat, count in counts:
+                if not count:
+                    continue
+                low: tuple | None = None
+                while True:
+                    where, params = "WHERE platform = ?" + kind_sql, [plat, *kind_params]
+                    bound = [plat]
+                    if low is not None:
+                        where += f" AND {key} > (?, ?, ?, ?)"
+                        params += low
+                    high = None
+                    if count > _SQLITE_CHUNK:
+                        walk = f"SELECT {key[1:-1]} FROM interactions WHERE platform = ?"
+                        if low is not None:
+                            walk += f" AND {key} > (?, ?, ?, ?)"
+                            bound += low
+                        walk += f" ORDER BY {key[1:-1]} LIMIT 1 OFFSET {_SQLITE_CHUNK - 1}"
+                        high = cur.execute(walk, bound).fetchone()
+                    if high is not None:
+                        where += f" AND {key} <= (?, ?, ?, ?)"
+                        params += list(high)
+                    m, src, dst, flags, times = cur.execute(aggregate + where, params).fetchone()
+                    yield from self._decode_chunk(cur, plat, m, src, dst, flags, times, None, where, params)
+                    if high is None:
+                        break
+                    low = list(high)
+        finally:
+            if began:
+                con.rollback()
+            cur.close()
+
+    def _pg_batches(
+        self, con: Any, kinds: tuple[InteractionKind, ...] | None, platform: str | None
+    ) -> Iterator[InteractionColumns]:
+        code = " ".join(f"WHEN '{k.value}' THEN '{i}'" for i, k in enumerate(KIND_CODES))
+        aggregate = (
+            "SELECT platform, count(*), convert_to(string_agg(source_id, E'\\x1f'), 'UTF8'), "
+            "convert_to(string_agg(target_id, E'\\x1f'), 'UTF8'), "
+            f"convert_to(string_agg(CASE kind {code} ELSE '9' END, ''), 'UTF8'), "
+            "string_agg(timestamptz_send(coalesce(created_at, '-infinity')), ''), "
+            "string_agg(float8send(weight), '') FROM interactions "
         )
+        base, base_params = "WHERE true", []
+        if kinds:
+            base += " AND kind = ANY(%s)"
+            base_params.append([k.value for k in kinds])
+        if platform is not None:
+            base += " AND platform = %s"
+            base_params.append(platform)
+        was_autocommit = con.autocommit
+        con.rollback()
+        con.autocommit = False
+        try:
+            with con.cursor(binary=True) as cur:
+                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                blocks = 0
+                if con.info.server_version >= 140000:  # TID range scans: chunks by heap block
+                    cur.execute("SELECT pg_relation_size('interactions') / current_setting('block_size')::int")
+                    blocks = cur.fetchone()[0]
+                start = 0
+                while True:
+                    where, params = base, list(base_params)
+                    if blocks > _PG_CHUNK_BLOCKS:
+                        where += " AND ctid >= %s::tid"
+                        params.append(f"({start},0)")
+                        if start + _PG_CHUNK_BLOCKS < blocks:
+                            where += " AND ctid < %s::tid"
+                            params.append(f"({start + _PG_CHUNK_BLOCKS},0)")
+                    cur.execute(aggregate + where + " GROUP BY platform", params)
+                    for plat, m, src, dst, flags, times, weights in cur.fetchall():
+                        micros = np.frombuffer(times, ">i8").astype(np.int64)
+                        unknown = (micros == _INT64_MAX) | (micros == -_INT64_MAX - 1)  # NULL, ±infinity
+                        seconds = (np.where(unknown, 0, micros) + _PG_EPOCH_US) / 1e6
+                        seconds[unknown] = np.nan
+                        weight = np.frombuffer(weights, ">f8").astype(np.float64)
+                        yield from self._decode_chunk(
+                            cur, plat, m, src, dst, flags, seconds, weight,
+                            where + " AND platform = %s", [*params, plat],
+                        )
+                    start += _PG_CHUNK_BLOCKS
+                    if blocks <= _PG_CHUNK_BLOCKS or start >= blocks:
+                        break
+        finally:
+            con.rollback()
+            con.autocommit = was_autocommit
+
+    def _decode_chunk(
+        self, cur: Any, platform: str, m: int, src: bytes | None, dst: bytes | None, flags: bytes | None,
+        times: bytes | np.ndarray | None, weight: np.ndarray | None, where: str, params: list,
+    ) -> Iterator[InteractionColumns]:
+        """One chunk's concatenated columns as batches: the rows whose ids are all numbers as
+        one, the rest with text ids as another. What the parse cannot take exactly is read
+        again row by row: SQLite's weights other than 1 (SQL has no exact text for a double),
+        and a whole chunk where some value holds the separator."""
+        if not m:
+            return
+        k = _parse_kernels()
+        src_buf, dst_buf = np.frombuffer(src, np.uint8), np.frombuffer(dst, np.uint8)
+        src_num, dst_num = np.empty(m, np.int64), np.empty(m, np.int64)
+        src_ok, dst_ok = np.empty(m, np.bool_), np.empty(m, np.bool_)
+        src_at, dst_at = np.empty(m + 1, np.int64), np.empty(m + 1, np.int64)
+        fields = [k.parse_ids(src_buf, _SEP, src_num, src_ok, src_at), k.parse_ids(dst_buf, _SEP, dst_num, dst_ok, dst_at)]
+        time_ok = None
+        if isinstance(times, bytes):
+            time_buf = np.frombuffer(times, np.uint8)
+            seconds, time_ok, time_at = np.empty(m, np.float64), np.empty(m, np.bool_), np.empty(m + 1, np.int64)
+            fields.append(k.parse_times(time_buf, _SEP, seconds, time_ok, time_at))
+        else:
+            seconds = times
+        code = np.frombuffer(flags, np.uint8)
+        if len(code) != m or any(f != m for f in fields):
+            # Some value holds the separator: this chunk row by row.
+            yield self._slow_rows(cur, where, params)
+            return
+        if time_ok is not None and not time_ok.all():  # a time in a form the parser does not take
+            for row in np.flatnonzero(~time_ok).tolist():
+                seconds[row] = self._seconds(times[time_at[row] : time_at[row + 1] - 1].decode("utf-8"))
+        weighted = code == ord("w")  # SQLite: weight other than 1, read again below
+        code = code - 48
+        if (code[~weighted] >= len(KIND_CODES)).any():
+            raise StoreError("interactions: the store holds an interaction kind this version does not know")
+        code = code.astype(np.int8)
+        if weight is None:
+            weight = np.ones(m, np.float64)
+        texty = ~(src_ok & dst_ok)
+        fast = ~(texty | weighted)
+        plat = np.array([platform], dtype=object)
+        if fast.all():
+            yield InteractionColumns(np.repeat(plat, m), code, src_num, dst_num, seconds, weight)
+        elif fast.any():
+            sel = np.flatnonzero(fast)
+            yield InteractionColumns(
+                np.repeat(plat, len(sel)), code[sel], src_num[sel], dst_num[sel], seconds[sel], weight[sel]
+            )
+        text = np.flatnonzero(texty & ~weighted)
+        if len(text):
+            ids = [
+                np.array(
+                    [
+                        str(int(num[r])) if ok[r] else buf[at[r] : at[r + 1] - 1].decode("utf-8")
+                        for r in text.tolist()
+                    ],
+                    dtype=object,
+                ).reshape(len(text))
+                for num, ok, buf, at in ((src_num, src_ok, src, src_at), (dst_num, dst_ok, dst, dst_at))
+            ]
+            yield InteractionColumns(
+                np.repeat(plat, len(text)), code[text], ids[0], ids[1], seconds[text], weight[text]
+            )
+        if weighted.any():
+            yield self._slow_rows(cur, where + " AND weight <> 1.0", params)
+
+    def _slow_rows(self, cur: Any, where: str, params: list) -> InteractionColumns:
+        """The rows a WHERE selects, read row by row (what the fast parse leaves)."""
+        cur.execute(f"SELECT platform, kind, source_id, target_id, created_at, weight FROM interactions {where}", params)
+        rows = cur.fetchall()
+        code = {k.value: i for i, k in enumerate(KIND_CODES)}
+        m = len(rows)
+        try:
+            kinds = np.fromiter((code[r[1]] for r in rows), np.int8, count=m)
+        except KeyError:
+            raise StoreError("interactions: the store holds an interaction kind this version does not know") from None
+        return InteractionColumns(
+            platform=np.array([r[0] for r in rows], dtype=object).reshape(m),
+            kind=kinds,
+            source_id=np.array([r[2] for r in rows], dtype=object).reshape(m),
+            target_id=np.array([r[3] for r in rows], dtype=object).reshape(m),
+            created_at=np.fromiter((self._seconds(r[4]) for r in rows), np.float64, count=m),
+            weight=np.fromiter((r[5] for r in rows), np.float64, count=m),
+        )
+
+    def _seconds(self, value: Any) -> float:
+        """A created_at as the driver gives it, in seconds exactly as the Interaction that
+        Store.interactions() makes of it would give (created_at.timestamp(); NaN if None)."""
+        if isinstance(value, str):
+            dialect = self._engine.dialect
+            processor = interactions.c.created_at.type.dialect_impl(dialect).result_processor(dialect, None)
+            value = processor(value) if processor is not None else datetime.fromisoformat(value)
+        if isinstance(value, datetime):
+            return codec.utc(value).timestamp()
+        return float("nan")
 
     def _neighbourhood(
         self, seeds: list[SubjectRef], hops: int, kinds: tuple[InteractionKind, ...] | None,
