@@ -17,17 +17,9 @@ from cordon.scenario import ScenarioConfig, generate
 
 
 def link_accounts(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
-    """The registered `cordon link-accounts` when cli.py has it, else the module's own entry."""
     env = {**os.environ, "CORDON_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "200"}
     env.pop("CORDON_DATABASE_URL", None)
-    from cordon.cli import app
-
-    names = {c.name for c in app.registered_commands}
-    cmd = (
-        ["-m", "cordon", "link-accounts"]
-        if "link-accounts" in names
-        else ["-m", "cordon.cli_evasion"]
-    )
+    cmd = ["-m", "cordon", "link-accounts"]
     return subprocess.run(
         [sys.executable, *cmd, *args], check=False, capture_output=True, env=env, timeout=120
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import functools
 import json
 import os
 import subprocess
@@ -17,11 +16,8 @@ from cordon.scenario import ScenarioConfig, generate, write_scenario
 HEADER = ["account_id", "username", "hub_score", "rank"]
 
 
-@functools.cache
 def _command() -> tuple[str, ...]:
-    """`cordon hubs` once the app registers it; until then the module runs it alone."""
-    probe = subprocess.run([sys.executable, "-m", "cordon", "hubs", "--help"], check=False, capture_output=True, timeout=60)
-    return ("-m", "cordon", "hubs") if probe.returncode == 0 else ("-m", "cordon.cli_network_hubs")
+    return ("-m", "cordon", "hubs")
 
 
 def hubs(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:

@@ -14,13 +14,7 @@ from cordon.scenario import ScenarioConfig, generate, write_scenario
 
 
 def _expand_argv() -> list[str]:
-    """`cordon expand` once cli.py registers it; the module's own entry point until then."""
-    from cordon.cli import app
-
-    names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
-    if "expand" in names or "expand_command" in names:
-        return [sys.executable, "-m", "cordon", "expand"]
-    return [sys.executable, "-m", "cordon.cli_network"]
+    return [sys.executable, "-m", "cordon", "expand"]
 
 
 def expand(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:

@@ -159,21 +159,3 @@ def link_accounts_command(
         highlight=False,
         markup=False,
     )
-
-
-def _main() -> None:  # pragma: no cover - exercised as a process by the tests
-    from rich.markup import escape
-
-    from cordon.errors import CordonError
-
-    app = typer.Typer(add_completion=False)
-    app.command()(link_accounts_command)
-    try:
-        app()
-    except CordonError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        raise SystemExit(2) from None
-
-
-if __name__ == "__main__":
-    _main()

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from cordon.cli_support import command_store, err, throwaway_store
 from cordon.config import get_settings
@@ -136,18 +135,3 @@ def _only_platform(graph, have_follows: bool) -> str:
             return "twitter"
         raise InputError("no interactions to expand over: give INPUT files or --follows")
     raise CordonError(f"the data has several platforms ({', '.join(sorted(found))}): choose one with --platform")
-
-
-def main() -> None:
-    """`python -m cordon.cli_network ...`: the command on its own, before or without cli.py."""
-    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-    app.command(name="expand")(expand_command)
-    try:
-        app()
-    except CordonError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        raise SystemExit(2) from None
-
-
-if __name__ == "__main__":
-    main()

@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from cordon.cli_support import command_store, err, throwaway_store
 from cordon.config import get_settings
 from cordon.domain import SubjectKind, SubjectRef
-from cordon.errors import CordonError, InputError
+from cordon.errors import InputError
 
 
 def hubs_command(
@@ -164,18 +163,3 @@ def _read_follows(path: Path, platforms: _Platforms):
         raise InputError(f"{path}: the data holds {len(names)} platforms "
                          f"({', '.join(names) or 'none'}): say which with --platform")
     return found.columns(names[0])
-
-
-def main() -> None:
-    """Run `hubs` as a program of its own (the `cordon` app registers the same function)."""
-    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-    app.command()(hubs_command)
-    try:
-        app()
-    except CordonError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        raise SystemExit(2) from None
-
-
-if __name__ == "__main__":
-    main()

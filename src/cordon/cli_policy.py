@@ -71,11 +71,3 @@ def policy_backtest_command(
         for d in result.disagreements[:20]:
             table.add_row(str(d.account), d.decision, d.effect, ", ".join(d.rules) or "-", f"{d.risk:.3f}")
         out.print(table)
-
-
-if __name__ == "__main__":  # pragma: no cover - `cordon policy backtest` is the way in
-    from cordon.cli import main, policy_app
-
-    if not any(c.name == "backtest" for c in policy_app.registered_commands):
-        policy_app.command("backtest")(policy_backtest_command)
-    main()
