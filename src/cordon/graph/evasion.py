@@ -194,6 +194,10 @@ def suspension_times(store, refs: Iterable[SubjectRef] | None = None) -> dict[Su
     return out
 
 
+# Up to this many accounts, profiles_from_store reads them one query each.
+_ONE_BY_ONE = 200
+
+
 def profiles_from_store(
     store,
     refs: Sequence[SubjectRef],
@@ -209,22 +213,31 @@ def profiles_from_store(
     best the data says). Follows are read in one pass over the store's follow edges. An
     unknown account is an InputError."""
     refs = list(dict.fromkeys(refs))
+    wanted = {(r.platform, r.id) for r in refs}
+    # Many accounts: one pass over the store beats a query per account (20k new accounts on
+    # the demo took 18 s one by one).
+    many = len(refs) > _ONE_BY_ONE
+    known = {a.ref: a for a in store.accounts() if (a.platform, a.id) in wanted} if many else {}
     accounts = []
     for ref in refs:
-        account = store.get_account(ref)
+        account = known.get(ref) if many else store.get_account(ref)
         if account is None:
             raise InputError(f"no account {ref} in the store")
         accounts.append(account)
     times = dict(suspended_at) if suspended_at is not None else suspension_times(store, refs)
-    wanted = {(r.platform, r.id) for r in refs}
     follows: dict[tuple[str, str], list[Interaction]] = {}
     for edge in store.interactions(InteractionKind.FOLLOW):
         key = (edge.platform, edge.source_id)
         if key in wanted:
             follows.setdefault(key, []).append(edge)
+    by_author: dict[SubjectRef, list[Post]] = {}
+    if many:
+        for post in store.posts():
+            if (post.platform, post.author_id) in wanted:
+                by_author.setdefault(post.author_ref, []).append(post)
     out = []
     for ref, account in zip(refs, accounts, strict=True):
-        posts = list(store.posts(author=ref))
+        posts = by_author.get(ref, []) if many else list(store.posts(author=ref))
         when = times.get(ref)
         if when is None and account.status is AccountStatus.SUSPENDED:
             stamps = [p.created_at for p in posts if p.created_at is not None]
