@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import inspect
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -150,7 +151,7 @@ def _push_kernel() -> Any:
 
 
 # --------------------------------------------------------------------------- scorers
-class SeedExpander:
+class SeedExpander(ABC):
     """Personalized PageRank from seed accounts over endorsement edges. Subclasses solve PPR.
 
     alpha: restart probability (the walk's mean length is 1/alpha steps).
@@ -262,8 +263,9 @@ class SeedExpander:
             return np.zeros(self.graph_.n_nodes)
         return self._solve(np.unique(nodes))
 
+    @abstractmethod
     def _solve(self, seeds: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """The PPR vector for these seed node numbers: each scorer's own solver."""
 
     def top(self, seeds: Iterable[SubjectRef], k: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(node numbers, scores) of the top-k non-seed nodes with a score > 0, best first
