@@ -1,7 +1,8 @@
 """Fit the network component's logistic model (risk/network.py) on generated platforms.
 
-Training platforms: seeds 1 and 2 at 10,000 accounts. Seeds of the expansion: each platform's
-previously suspended accounts (as a platform would have them). Labels: the scenario's truth
+Training platforms: seeds 1 and 2 at 10,000 accounts. Seeds of the expansion: what the last
+round of `assess_and_enforce` expands from, each platform's previously suspended accounts and
+the accounts the default policy suspends on a known-media match. Labels: the scenario's truth
 (network roles). Measured on other seeds and sizes by `cordon evaluate network`.
 
     .venv/bin/python scripts/train_network_model.py
@@ -17,6 +18,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from cordon.graph import InteractionGraph, expand
+from cordon.ingest.lists import import_list_file
 from cordon.ingest.pipeline import ingest_files
 from cordon.risk.network import (
     FEATURES,
@@ -24,7 +26,7 @@ from cordon.risk.network import (
     TOP_K,
     NetworkModel,
     candidate_counts,
-    suspended_accounts,
+    last_round_seeds,
 )
 from cordon.scenario import ScenarioConfig, stream, write_scenario
 from cordon.scenario.truth import GroundTruth
@@ -39,7 +41,9 @@ def platform_rows(seed: int, accounts: int, workdir: Path) -> tuple[np.ndarray, 
     truth = GroundTruth.load(files.truth)
     with open_store(f"sqlite:///{workdir / f's{seed}.sqlite'}") as store:
         ingest_files(files.data, store)
-        seeds = suspended_accounts(store)
+        for name, path in (("media", files.media_list), ("links", files.link_list)):
+            import_list_file(store, path, name=name)
+        seeds = last_round_seeds(store)
         candidates = expand(InteractionGraph.from_store(store), seeds, top_k=TOP_K)
     violating = set(truth.violating_accounts)
     labels = np.array([c.account.id in violating for c in candidates], dtype=np.int8)

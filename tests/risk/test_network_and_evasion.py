@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from cordon.ingest.lists import import_list_file
 from cordon.ingest.pipeline import ingest_files
 from cordon.risk.evasion import evasion_scores
-from cordon.risk.network import network_scores, suspended_accounts
+from cordon.risk.network import last_round_seeds, network_scores
 from cordon.scenario import ScenarioConfig, generate, write_scenario
 from cordon.store import open_store
 
@@ -23,14 +24,17 @@ def platform(tmp_path_factory: pytest.TempPathFactory):
     files = write_scenario(scenario, tmp / "world")
     store = open_store(f"sqlite:///{tmp / 'store.sqlite'}")
     ingest_files(files.data, store)
+    for name, path in (("media", files.media_list), ("links", files.link_list)):
+        import_list_file(store, path, name=name)
     yield store, scenario.truth
     store.close()
 
 
 def test_network_component_finds_the_network_not_its_critics(platform):
     store, truth = platform
-    scores = network_scores(store)
-    seeds = {r.id for r in suspended_accounts(store)}
+    seeds = last_round_seeds(store)
+    scores = network_scores(store, seeds)
+    seeds = {r.id for r in seeds}
     assert scores and not seeds & {r.id for r in scores}
     flagged = [r.id for r, s in scores.items() if s.value >= 0.5]
     violating = set(truth.violating_accounts)

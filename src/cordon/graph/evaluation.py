@@ -1,7 +1,8 @@
 """`cordon evaluate network`: how the network analyses do on platforms they were not tuned on.
 
 On each generated platform (a seed and a size): seed expansion from the accounts the platform
-had already suspended, measured as precision at k against the scenario's truth and as the
+had already suspended and those the default policy suspends on known media (the last round's
+seeds), measured as precision at k against the scenario's truth and as the
 journalists, researchers and counter-speech accounts it pulls in; the network component's
 probability at the review threshold; the hub ranker's coverage of the 16 designated hubs; and
 returning-account linking (MRR). On the real data: linking accounts whose timelines were split
@@ -22,8 +23,9 @@ from cordon.graph.evasion import evaluate_linking
 from cordon.graph.evasion_data import real_tasks, scenario_task
 from cordon.graph.expansion import expand
 from cordon.graph.hubs import HubRanker
+from cordon.ingest.lists import import_list_file
 from cordon.ingest.pipeline import ingest_files
-from cordon.risk.network import TOP_K, candidate_counts, default_network_model, suspended_accounts
+from cordon.risk.network import TOP_K, candidate_counts, default_network_model, last_round_seeds
 from cordon.scenario import ScenarioConfig, generate, write_scenario
 from cordon.store import open_store
 
@@ -50,7 +52,7 @@ class PlatformFigures:
     returners: int
 
     def lines(self) -> Iterator[str]:
-        yield f"scenario seed {self.seed}, {self.accounts:,} accounts: {self.seeds} suspended seeds, {self.network_accounts} network accounts still up"
+        yield f"scenario seed {self.seed}, {self.accounts:,} accounts: {self.seeds} seeds (suspended, or suspended on known media), {self.network_accounts} network accounts still up"
         yield "  expansion precision@k   " + "  ".join(f"@{k} {p:.3f}" for k, p in self.precision_at.items())
         yield "  journalists etc. in top " + "  ".join(f"@{k} {n}" for k, n in self.hard_negatives_in_top.items())
         yield (f"  network >= {REVIEW_THRESHOLD}: {self.flagged} accounts, precision {self.flagged_precision:.3f}, "
@@ -67,7 +69,9 @@ def evaluate_platform(seed: int, accounts: int) -> PlatformFigures:
         files = write_scenario(scenario, Path(tmp) / "world")
         with open_store(f"sqlite:///{Path(tmp) / 'store.sqlite'}") as store:
             ingest_files(files.data, store)
-            seeds = suspended_accounts(store)
+            for name, path in (("media", files.media_list), ("links", files.link_list)):
+                import_list_file(store, path, name=name)
+            seeds = last_round_seeds(store)
             candidates = expand(InteractionGraph.from_store(store), seeds, top_k=TOP_K)
             officials = [SubjectRef.account(truth.platform, i) for i in truth.officials]
             hubs = HubRanker().rank(store, officials)[:16]

@@ -62,6 +62,20 @@ def suspended_accounts(store: Store) -> list[SubjectRef]:
     return [a.ref for a in store.accounts() if a.status is AccountStatus.SUSPENDED]
 
 
+def last_round_seeds(store: Store) -> list[SubjectRef]:
+    """The seeds the last round of flow.assess_and_enforce expands from, without running it:
+    the accounts already suspended and those the default policy suspends on a known-media
+    match. The model is fitted, evaluated and tested on these, as the product uses it."""
+    from cordon.flow import score_accounts
+    from cordon.signals.known import KnownContent
+
+    seeds = suspended_accounts(store)
+    known = KnownContent.from_store(store)
+    if known is not None:
+        seeds += [s.account for s, posts in score_accounts(store) if known.score_posts([p.post for p in posts]).media >= 0.95]
+    return list(dict.fromkeys(seeds))
+
+
 @dataclass(frozen=True, slots=True)
 class NetworkScore:
     value: float
