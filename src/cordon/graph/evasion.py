@@ -457,6 +457,22 @@ _NEUTRAL = re.compile(r"https?://\S+|www\.\S+|@\w+|^rt\b|\brt @\w+:")
 _TEXT_CAP = 20_000
 
 
+def _top_pairs(new: sparse.csr_matrix, suspended: sparse.csr_matrix, k: int, chunk: int) -> list[np.ndarray]:
+    """Pair keys (new row * len(suspended) + suspended row) of each new row's k most similar
+    suspended rows by sparse dot product, a chunk of new rows at a time."""
+    m = suspended.shape[0]
+    sus_t = suspended.T.tocsr()
+    out = []
+    for lo in range(0, new.shape[0], chunk):
+        prod = (new[lo : lo + chunk] @ sus_t).tocsr()
+        top = _topk_rows(prod.indptr, prod.indices, prod.data.astype(np.float32), k)
+        rows = np.repeat(np.arange(lo, lo + top.shape[0], dtype=np.int64), k)
+        cols = top.ravel().astype(np.int64)
+        keep = cols >= 0
+        out.append(rows[keep] * m + cols[keep])
+    return out
+
+
 def _codes(docs: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     joined = "".join(docs)
     codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
@@ -839,26 +855,10 @@ class ReturningAccountLinker:
         keys = []
         chunk = self.chunk_rows
         if self.k_identity:
-            k = min(self.k_identity, m)
-            sus_t = self.suspended_.identity.T.tocsr()
-            for lo in range(0, n, chunk):
-                prod = (side.identity[lo : lo + chunk] @ sus_t).tocsr()
-                top = _topk_rows(prod.indptr, prod.indices, prod.data.astype(np.float32), k)
-                rows = np.repeat(np.arange(lo, lo + top.shape[0], dtype=np.int64), k)
-                cols = top.ravel().astype(np.int64)
-                keep = cols >= 0
-                keys.append(rows[keep] * m + cols[keep])
+            keys += _top_pairs(side.identity, self.suspended_.identity, min(self.k_identity, m), chunk)
         if self.k_behaviour:
-            k = min(self.k_behaviour, m)
             side.behaviour = self._behaviour(side)
-            sus_t = self.suspended_.behaviour.T.tocsr()
-            for lo in range(0, n, chunk):
-                prod = (side.behaviour[lo : lo + chunk] @ sus_t).tocsr()
-                top = _topk_rows(prod.indptr, prod.indices, prod.data.astype(np.float32), k)
-                rows = np.repeat(np.arange(lo, lo + top.shape[0], dtype=np.int64), k)
-                cols = top.ravel().astype(np.int64)
-                keep = cols >= 0
-                keys.append(rows[keep] * m + cols[keep])
+            keys += _top_pairs(side.behaviour, self.suspended_.behaviour, min(self.k_behaviour, m), chunk)
         if self.k_time and len(self.time_sorted_):
             # The accounts suspended last before the new one was made (up to a week before).
             created = side.created
