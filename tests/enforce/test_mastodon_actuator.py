@@ -17,19 +17,6 @@ from cordon.errors import ConfigError, CordonError
 ACCOUNT = f"/api/v1/admin/accounts/{FIXTURE_ACCOUNT_ID}"
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-    ):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.fixture
 def server(shared_data: Path) -> Iterator[FakeMastodon]:
     with FakeMastodon(shared_data / "mastodon_fixtures") as fake:
