@@ -143,9 +143,12 @@ def test_killed_executor_does_every_action_exactly_once(database, tmp_path):
     done = [e for e in store.events() if e.name is EventName.ACTION_EXECUTED]
     assert sorted(int(e.subject.id) for e in done) == list(range(N)), seed
     assert {e.payload["idempotency_key"] for e in done} == keys
+    # ...and requested once: one ACTION_REQUESTED per action, written with its outbox row.
+    requested = [e for e in store.events() if e.name is EventName.ACTION_REQUESTED]
+    assert sorted(e.payload["idempotency_key"] for e in requested) == sorted(keys), seed
     assert all(a.status is AccountStatus.SUSPENDED for a in store.accounts())
     result = store.verify_audit()
-    assert result.ok and result.events == N, (seed, str(result))
+    assert result.ok and result.events == 2 * N, (seed, str(result))
     store.close()
 
     if not options:  # and the command says so too
@@ -156,7 +159,7 @@ def test_killed_executor_does_every_action_exactly_once(database, tmp_path):
         app = typer.Typer()
         app.add_typer(audit_app, name="audit")
         verified = CliRunner().invoke(app, ["audit", "verify", "--store", url])
-        assert verified.exit_code == 0 and f"ok: {N} events" in verified.output
+        assert verified.exit_code == 0 and f"ok: {2 * N} events" in verified.output
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ as keys (SubjectRef, Span, Evidence) stay frozen.
 """
 
 from cordon.domain.accounts import Account, AccountStatus
+from cordon.domain.actors import Actor, Role
 from cordon.domain.actions import Action, ActionKind
 from cordon.domain.cases import Case, CaseState
 from cordon.domain.events import EventName, ModerationEvent
@@ -25,6 +26,7 @@ __all__ = [
     "Account",
     "AccountRisk",
     "AccountStatus",
+    "Actor",
     "Action",
     "ActionKind",
     "Case",
@@ -39,6 +41,7 @@ __all__ = [
     "ModerationEvent",
     "Post",
     "Report",
+    "Role",
     "Span",
     "SubjectKind",
     "SubjectRef",

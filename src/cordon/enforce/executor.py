@@ -1,7 +1,7 @@
 """Carry an action out and record it in the moderation log, through the outbox.
 
 `Executor.execute(action)` requests the action (one transaction: the outbox row under its
-idempotency key, plus ACTION_REQUESTED where the domain has that event) and then dispatches
+idempotency key, plus ACTION_REQUESTED) and then dispatches
 it at once, in this process (one transaction: row done, ACTION_EXECUTED, account status). A
 crash between the two leaves the row for a Dispatcher (enforce/outbox.py), or for the next
 execute() of the same action, which finds it under the same key. An action whose effect is
@@ -18,11 +18,6 @@ from cordon.enforce.actuators.base import Actuator
 from cordon.enforce.outbox import Dispatcher, action_key, last_executed_seq
 from cordon.store import Store
 from cordon.store.base import OutboxEntry
-
-# Appended with the outbox row when the domain names it; the outbox row records the request
-# either way (who, when, why, under which key).
-_REQUESTED = EventName.__members__.get("ACTION_REQUESTED")
-
 
 def _now() -> datetime:
     return datetime.now(UTC)
@@ -47,17 +42,13 @@ class Executor:
         """Put the action in the outbox (with `events`, in the same transaction); returns
         the row and whether it is new (False: the same request was already there)."""
         key = action_key(action, last_executed_seq(self._store, action))
-        request = [
-            ModerationEvent(
-                name=_REQUESTED, actor=action.actor, created=self._clock(), subject=action.subject,
-                case_id=action.case_id, reason=action.reason,
-                payload={"action": action.kind.value, "policy_clause": action.policy_clause,
-                         "idempotency_key": key},
-            )
-        ] if _REQUESTED is not None else []
-        return self._store.enqueue_action(
-            action, key, requested=self._clock(), events=[*events, *request]
+        request = ModerationEvent(
+            name=EventName.ACTION_REQUESTED, actor=action.actor, created=self._clock(),
+            subject=action.subject, case_id=action.case_id, reason=action.reason,
+            payload={"action": action.kind.value, "policy_clause": action.policy_clause,
+                     "idempotency_key": key},
         )
+        return self._store.enqueue_action(action, key, requested=self._clock(), events=[*events, request])
 
     def execute(self, action: Action) -> ModerationEvent | None:
         """Apply the action; returns the recorded event, or None when nothing needed doing
