@@ -29,6 +29,11 @@ class StoreError(CordonError):
     pass
 
 
+class StoreConflict(StoreError):
+    """An optimistic append lost a race: a case it expected at one version had moved on
+    (another reviewer's claim or decision came first). Nothing was written."""
+
+
 class PolicyError(CordonError):
     pass
 
@@ -36,3 +41,7 @@ class PolicyError(CordonError):
 class MediaError(InputError):
     """One image cannot be hashed (unreadable, truncated, too large, empty). The message
     names the file and the reason; a batch reports it and goes on to the next file."""
+
+
+class StreamError(CordonError):
+    """The stream broker cannot be reached or refused a request (live intake, stream/)."""

@@ -6,18 +6,20 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from cordon.cases import fold_cases, review_queue
-from cordon.domain import Case
+from cordon.domain import Case, CaseQuery
 from cordon.store import Store
 
 
 def queue_rows(store: Store, queue: str | None = None, limit: int = 20) -> list[tuple[Case, str, str]]:
-    """(case, username, evidence summary) for the top of the queue."""
-    cases = review_queue(fold_cases(store.events()).values(), queue)[:limit]
-    risks = {r.account: r for r in store.risks(accounts=[c.subject for c in cases])}
+    """(case, username, evidence summary) for the top of the queue: three queries, whatever
+    the size of the log (the case read model, the accounts, their risks)."""
+    cases = store.cases(CaseQuery.waiting(queue), order="priority", limit=limit)
+    subjects = [c.subject for c in cases]
+    risks = {r.account: r for r in store.risks(accounts=subjects)}
+    accounts = store.get_accounts(s for s in subjects if s.kind.value == "account")
     rows = []
     for case in cases:
-        account = store.get_account(case.subject)
+        account = accounts.get(case.subject)
         risk = risks.get(case.subject)
         evidence = "; ".join(e.summary for e in risk.evidence[:2]) if risk else ""
         rows.append((case, account.handle if account else "?", evidence))

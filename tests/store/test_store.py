@@ -169,3 +169,31 @@ def test_post_authors_and_risks_of_some_accounts(store):
     store.save_risks([AccountRisk(a, 0.1), AccountRisk(b, 0.9), AccountRisk(c, 0.5)])
     assert [r.account for r in store.risks(accounts=[a, b])] == [b, a]
     assert store.risks(accounts=[]) == []
+
+
+def test_many_accounts_and_their_posts_at_once(store, monkeypatch):
+    import cordon.store.sql as sql
+
+    # Chunks of 2 ids, so the test crosses chunk boundaries without thousands of rows.
+    monkeypatch.setattr(sql, "_chunks", lambda ids, size=2: (ids[i : i + size] for i in range(0, len(ids), size)))
+    store.upsert_accounts([account(i) for i in range(1, 6)])
+    store.insert_posts([post(i, author) for i, author in enumerate([3, 1, 3, 5, 1, 9], start=1)])
+    ref = lambda i: SubjectRef.account("twitter", str(i))  # noqa: E731
+    found = store.get_accounts([ref(5), ref(1), ref(42), ref(1), ref(3)])
+    assert found == {ref(1): account(1), ref(3): account(3), ref(5): account(5)}
+    assert store.get_accounts([]) == {}
+    wanted = [ref(3), ref(1), ref(9), ref(7)]
+    got = list(store.posts_of(wanted))
+    assert sorted(got, key=lambda p: p.id) == sorted(
+        (p for a in wanted for p in store.posts(a)), key=lambda p: p.id
+    )
+    # Each author's posts together and in time order.
+    authors = [p.author_id for p in got]
+    assert len({a for a in authors}) == len([a for i, a in enumerate(authors) if i == 0 or authors[i - 1] != a])
+    for a in wanted:
+        times = [p.created_at for p in got if p.author_id == a.id]
+        assert times == sorted(times)
+    with pytest.raises(StoreError, match="not an account"):
+        store.get_accounts([SubjectRef.post("twitter", "p1")])
+    with pytest.raises(StoreError, match="not an account"):
+        list(store.posts_of([SubjectRef.post("twitter", "p1")]))

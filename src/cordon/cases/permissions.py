@@ -19,6 +19,8 @@ class Permission(StrEnum):
     ESCALATE = "escalate"
     BULK_DECIDE = "bulk_decide"
     DECIDE_APPEAL = "decide_appeal"
+    # Claim and decide cases in the escalations queue (credible threats).
+    REVIEW_ESCALATED = "review_escalated"
     WATCH = "watch"
     PRESERVE = "preserve"
     EXPORT_PACKET = "export_packet"
@@ -32,7 +34,7 @@ _MODERATOR = frozenset({
     Permission.VIEW_CASES, Permission.CLAIM, Permission.DECIDE, Permission.ESCALATE,
     Permission.PRESERVE, Permission.VIEW_AUDIT, Permission.VIEW_REPORTS,
 })
-_SENIOR = _MODERATOR | {Permission.BULK_DECIDE, Permission.DECIDE_APPEAL}
+_SENIOR = _MODERATOR | {Permission.BULK_DECIDE, Permission.DECIDE_APPEAL, Permission.REVIEW_ESCALATED}
 _LIAISON = frozenset({
     Permission.VIEW_CASES, Permission.ESCALATE, Permission.WATCH, Permission.PRESERVE,
     Permission.EXPORT_PACKET, Permission.VIEW_AUDIT, Permission.VIEW_REPORTS,

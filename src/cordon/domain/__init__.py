@@ -12,7 +12,7 @@ as keys (SubjectRef, Span, Evidence) stay frozen.
 from cordon.domain.accounts import Account, AccountStatus
 from cordon.domain.actors import Actor, Role
 from cordon.domain.actions import Action, ActionKind
-from cordon.domain.cases import Case, CaseState
+from cordon.domain.cases import Case, CaseQuery, CaseState
 from cordon.domain.events import EventName, ModerationEvent
 from cordon.domain.evidence import Evidence, Span
 from cordon.domain.interactions import Interaction, InteractionKind
@@ -30,6 +30,7 @@ __all__ = [
     "Action",
     "ActionKind",
     "Case",
+    "CaseQuery",
     "CaseState",
     "EventName",
     "Evidence",

@@ -6,8 +6,9 @@ from __future__ import annotations
 import math
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import replace as with_changes  # import_list has a `replace` argument
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -25,13 +26,18 @@ from cordon.domain import (
     ModerationEvent,
     Post,
     Report,
+    Role,
     SubjectKind,
     SubjectRef,
 )
+from cordon.cases.sla import SlaPolicy, current_sla
+from cordon.domain.cases import Case, CaseQuery, CaseState
 from cordon.domain.lists import LIST_KINDS
 from cordon.errors import StoreError
 from cordon.store.audit import AuditResult
 
+#: The orders Store.cases() sorts by.
+CASE_ORDERS = ("priority", "age", "sla", "risk")
 #: Entries written per statement when a list is imported.
 IMPORT_BATCH = 5000
 _HASH_VALUE = {"pdq": re.compile(r"^[0-9a-f]{64}$"), "md5": re.compile(r"^[0-9a-f]{32}$")}
@@ -72,6 +78,34 @@ class OutboxEntry:
     done_at: datetime | None = None
     event_seq: int | None = None
     last_error: str | None = None
+
+
+#: A console user's name: lower case, digits and . _ -, at most 64 characters.
+USER_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+_TOKEN_HASH = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A person who may sign in to the review console. The store keeps only the password's
+    hash (a PHC string such as argon2id's); web/auth.py makes and checks it."""
+
+    name: str
+    role: Role
+    password_hash: str
+    created: datetime
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleSession:
+    """A signed-in browser. `token_hash` is the SHA-256 of the opaque token in its cookie: the
+    token itself is never stored, so a copy of the database signs no one in."""
+
+    token_hash: str
+    user: str
+    created: datetime
+    expires: datetime
 
 
 #: The int8 code of each interaction kind in InteractionColumns.kind: its place in this tuple.
@@ -219,6 +253,25 @@ def _check_key(key: object, what: str) -> str:
     return key
 
 
+def _check_user_name(name: object, what: str) -> str:
+    if not isinstance(name, str) or not USER_NAME.match(name):
+        raise StoreError(f"{what}: bad user name {str(name)[:80]!r} (lower case, digits, . _ -; 1 to 64)")
+    return name
+
+
+def _check_password_hash(value: object, what: str) -> str:
+    # A PHC string ($argon2id$...) and never a password: the store refuses anything else.
+    if not isinstance(value, str) or not value.startswith("$") or not 20 <= len(value) <= 512:
+        raise StoreError(f"{what}: a password hash is a PHC string ($argon2id$...), not a password")
+    return value
+
+
+def _check_token_hash(value: object, what: str) -> str:
+    if not isinstance(value, str) or not _TOKEN_HASH.match(value):
+        raise StoreError(f"{what}: a session token hash is 64 lower-case hex digits")
+    return value
+
+
 def _entry_batches(entries: Iterable[ListEntry], size: int = IMPORT_BATCH) -> Iterator[list[ListEntry]]:
     """Checked entries, deduplicated within each batch (the last one wins)."""
     batch: dict[tuple[str, str], ListEntry] = {}
@@ -281,6 +334,16 @@ class Store(ABC):
             raise StoreError(f"get_account: {ref} is not an account")
         return self._get_account(ref)
 
+    def get_accounts(self, refs: Iterable[SubjectRef]) -> dict[SubjectRef, Account]:
+        """The stored accounts among `refs`, in one query per platform and chunk of ids (a
+        page, a batch or a partition needs many at once; one get_account each is a round
+        trip each). Accounts not stored are absent from the result."""
+        wanted = list(dict.fromkeys(refs))
+        for ref in wanted:
+            if not isinstance(ref, SubjectRef) or ref.kind is not SubjectKind.ACCOUNT:
+                raise StoreError(f"get_accounts: {ref} is not an account")
+        return self._get_accounts(wanted) if wanted else {}
+
     def set_account_status(self, ref: SubjectRef, status: AccountStatus) -> None:
         """The internal actuator's write: the only way account status changes after ingest."""
         if ref.kind is not SubjectKind.ACCOUNT:
@@ -297,6 +360,16 @@ class Store(ABC):
         if author is not None and author.kind is not SubjectKind.ACCOUNT:
             raise StoreError(f"posts: author {author} is not an account")
         return self._posts(author)
+
+    def posts_of(self, authors: Iterable[SubjectRef]) -> Iterator[Post]:
+        """The posts of several authors, each author's together and in time order, read in one
+        query per platform and chunk of authors: a batch of a stream or a partition of a
+        backfill reads its accounts' posts at once instead of an author at a time."""
+        wanted = list(dict.fromkeys(authors))
+        for ref in wanted:
+            if not isinstance(ref, SubjectRef) or ref.kind is not SubjectKind.ACCOUNT:
+                raise StoreError(f"posts_of: author {ref} is not an account")
+        return self._posts_of(wanted) if wanted else iter(())
 
     def post_authors(self, posts: Iterable[SubjectRef]) -> dict[SubjectRef, SubjectRef]:
         """The author of each given post that the store holds (unknown posts are left out)."""
@@ -384,10 +457,22 @@ class Store(ABC):
         return self._risks(limit, min_score, wanted)
 
     # -- moderation log ------------------------------------------------------------------
-    def append_events(self, events: Sequence[ModerationEvent]) -> list[ModerationEvent]:
-        """Append in order, in one transaction; returns the events with their seq."""
+    def append_events(
+        self, events: Sequence[ModerationEvent], *, expect: Mapping[str, int] | None = None
+    ) -> list[ModerationEvent]:
+        """Append in order, in one transaction; returns the events with their seq. The case
+        read model (cases()) moves in the same transaction.
+
+        `expect` maps case ids to the version (Case.last_seq; 0 for a case not opened yet)
+        each must still be at: if any has moved on, StoreConflict is raised and nothing is
+        written. The check runs with appends serialised, so of two appends expecting the
+        same version exactly one succeeds: the claim lock of cases/workflow.py."""
         _check_events(events, "append_events")
-        return self._append_events(events) if events else []
+        if expect is not None:
+            for case_id, version in expect.items():
+                if not isinstance(case_id, str) or not case_id or not isinstance(version, int) or version < 0:
+                    raise StoreError(f"append_events: bad expectation {case_id!r}: {version!r}")
+        return self._append_events(events, dict(expect or {})) if events else []
 
     def append_event(self, event: ModerationEvent) -> ModerationEvent:
         return self.append_events([event])[0]
@@ -397,6 +482,64 @@ class Store(ABC):
     ) -> Iterator[ModerationEvent]:
         """Events in append order, optionally for one subject or case, after a seq."""
         return self._events(subject, case_id, after_seq)
+
+    # -- the case read model ------------------------------------------------------------
+    @property
+    def sla(self) -> SlaPolicy:
+        """The SLA hours the case read model gives due times by (CORDON_SLA_HOURS unless set
+        here; rebuild_cases() after changing it)."""
+        if self._sla is None:
+            self._sla = current_sla()
+        return self._sla
+
+    @sla.setter
+    def sla(self, policy: SlaPolicy) -> None:
+        if not isinstance(policy, SlaPolicy):
+            raise StoreError(f"sla: expected SlaPolicy, got {type(policy).__name__}")
+        self._sla = policy
+
+    _sla: SlaPolicy | None = None
+
+    def cases(
+        self, query: CaseQuery = CaseQuery(), *, order: str = "priority", limit: int = 50, offset: int = 0
+    ) -> list[Case]:
+        """Cases a query selects, from the read model (never a fold of the log): ordered by
+        priority (highest first, then oldest), age (oldest first), sla (soonest due first)
+        or risk (highest first); a page of `limit` from `offset`."""
+        if not isinstance(query, CaseQuery):
+            raise StoreError(f"cases: expected CaseQuery, got {type(query).__name__}")
+        if order not in CASE_ORDERS:
+            raise StoreError(f"cases: unknown order {order!r} (one of {', '.join(CASE_ORDERS)})")
+        if not isinstance(limit, int) or not 1 <= limit <= 10_000:
+            raise StoreError("cases: limit must be an integer from 1 to 10000")
+        if not isinstance(offset, int) or offset < 0:
+            raise StoreError("cases: offset must be an integer >= 0")
+        try:
+            query = with_changes(query, states=tuple(CaseState(s) for s in query.states))
+        except ValueError as exc:
+            raise StoreError(f"cases: {exc}") from None
+        for when in (query.opened_before, query.overdue_at):
+            if when is not None:
+                _aware(when, "cases")
+        for ref in query.subjects:
+            if not isinstance(ref, SubjectRef):
+                raise StoreError(f"cases: subject {ref!r} is not a SubjectRef")
+        return self._cases(query, order, limit, offset)
+
+    def case(self, case_id: str) -> Case | None:
+        """One case from the read model, or None."""
+        if not isinstance(case_id, str) or not case_id or len(case_id) > 64:
+            raise StoreError(f"case: bad case id {str(case_id)[:80]!r}")
+        return self._case(case_id)
+
+    def case_counts(self) -> dict[tuple[str, str], int]:
+        """How many cases per (queue, state): the queue page's header."""
+        return self._case_counts()
+
+    def rebuild_cases(self) -> int:
+        """Recompute the case read model from the log (after a change of the SLA hours, or to
+        check it); returns the number of cases."""
+        return self._rebuild_cases()
 
     def verify_audit(self) -> AuditResult:
         """Recompute the hash chain over the whole log: the first event that was edited,
@@ -545,6 +688,79 @@ class Store(ABC):
             _check_list_name(list_name, "false_positives")
         return self._false_positives(list_name)
 
+    # -- console users and sessions --------------------------------------------------------
+    def create_user(self, user: User) -> User:
+        """Add a console user; a StoreError when the name is taken."""
+        if not isinstance(user, User):
+            raise StoreError(f"create_user: expected User, got {type(user).__name__}")
+        _check_user_name(user.name, "create_user")
+        _check_password_hash(user.password_hash, "create_user")
+        user = with_changes(user, role=Role(user.role), created=_aware(user.created, "create_user"))
+        if self._get_user(user.name) is not None:
+            raise StoreError(f"create_user: user {user.name!r} exists")
+        self._create_user(user)
+        return user
+
+    def get_user(self, name: str) -> User | None:
+        if not isinstance(name, str) or not USER_NAME.match(name):
+            return None  # no such name can exist: a login form may send anything
+        return self._get_user(name)
+
+    def users(self) -> list[User]:
+        """Every console user, by name."""
+        return self._users()
+
+    def update_user(
+        self, name: str, *, role: Role | None = None, password_hash: str | None = None,
+        disabled: bool | None = None,
+    ) -> User:
+        """Change a user's role, password hash or disabled flag. A new password or disabling
+        the user ends every session of theirs, in the same transaction."""
+        _check_user_name(name, "update_user")
+        changes: dict[str, object] = {}
+        if role is not None:
+            try:
+                changes["role"] = Role(role)
+            except ValueError:
+                raise StoreError(f"update_user: unknown role {role!r}") from None
+        if password_hash is not None:
+            changes["password_hash"] = _check_password_hash(password_hash, "update_user")
+        if disabled is not None:
+            changes["disabled"] = bool(disabled)
+        current = self._get_user(name)
+        if current is None:
+            raise StoreError(f"update_user: no such user {name!r}")
+        if not changes:
+            return current
+        end_sessions = password_hash is not None or bool(disabled)
+        self._update_user(name, changes, end_sessions)
+        return with_changes(current, **changes)  # type: ignore[arg-type]
+
+    def create_session(self, session: ConsoleSession) -> ConsoleSession:
+        """Record a signed-in session (and drop every session already expired)."""
+        if not isinstance(session, ConsoleSession):
+            raise StoreError(f"create_session: expected ConsoleSession, got {type(session).__name__}")
+        _check_token_hash(session.token_hash, "create_session")
+        _check_user_name(session.user, "create_session")
+        if _aware(session.expires, "create_session") <= _aware(session.created, "create_session"):
+            raise StoreError("create_session: a session must expire after it starts")
+        if self._get_user(session.user) is None:
+            raise StoreError(f"create_session: no such user {session.user!r}")
+        self._create_session(session)
+        return session
+
+    def get_session(self, token_hash: str) -> ConsoleSession | None:
+        """The session under a token's hash, expired or not (the caller checks `expires`)."""
+        if not isinstance(token_hash, str) or not _TOKEN_HASH.match(token_hash):
+            return None  # a forged cookie: nothing to look up
+        return self._get_session(token_hash)
+
+    def delete_session(self, token_hash: str) -> bool:
+        """End a session (sign out); False when there was none."""
+        if not isinstance(token_hash, str) or not _TOKEN_HASH.match(token_hash):
+            return False
+        return self._delete_session(token_hash)
+
     # -- lifecycle -----------------------------------------------------------------------
     def close(self) -> None:
         self._close()
@@ -587,6 +803,10 @@ class Store(ABC):
     @abstractmethod
     def _get_account(self, ref: SubjectRef) -> Account | None: ...
     @abstractmethod
+    def _get_accounts(self, refs: list[SubjectRef]) -> dict[SubjectRef, Account]: ...
+    @abstractmethod
+    def _posts_of(self, authors: list[SubjectRef]) -> Iterator[Post]: ...
+    @abstractmethod
     def _set_account_status(self, ref: SubjectRef, status: AccountStatus) -> None: ...
     @abstractmethod
     def _accounts(self, platform: str | None) -> Iterator[Account]: ...
@@ -605,7 +825,17 @@ class Store(ABC):
     @abstractmethod
     def _risks(self, limit: int | None, min_score: float, accounts: list[SubjectRef] | None) -> list[AccountRisk]: ...
     @abstractmethod
-    def _append_events(self, events: Sequence[ModerationEvent]) -> list[ModerationEvent]: ...
+    def _append_events(
+        self, events: Sequence[ModerationEvent], expect: Mapping[str, int]
+    ) -> list[ModerationEvent]: ...
+    @abstractmethod
+    def _cases(self, query: CaseQuery, order: str, limit: int, offset: int) -> list[Case]: ...
+    @abstractmethod
+    def _case(self, case_id: str) -> Case | None: ...
+    @abstractmethod
+    def _case_counts(self) -> dict[tuple[str, str], int]: ...
+    @abstractmethod
+    def _rebuild_cases(self) -> int: ...
     @abstractmethod
     def _events(
         self, subject: SubjectRef | None, case_id: str | None, after_seq: int
@@ -647,5 +877,19 @@ class Store(ABC):
     def _clear_false_positive(self, list_name: str, kind: str, value: str) -> bool: ...
     @abstractmethod
     def _false_positives(self, list_name: str | None) -> list[FalsePositive]: ...
+    @abstractmethod
+    def _create_user(self, user: User) -> None: ...
+    @abstractmethod
+    def _get_user(self, name: str) -> User | None: ...
+    @abstractmethod
+    def _users(self) -> list[User]: ...
+    @abstractmethod
+    def _update_user(self, name: str, changes: dict[str, object], end_sessions: bool) -> None: ...
+    @abstractmethod
+    def _create_session(self, session: ConsoleSession) -> None: ...
+    @abstractmethod
+    def _get_session(self, token_hash: str) -> ConsoleSession | None: ...
+    @abstractmethod
+    def _delete_session(self, token_hash: str) -> bool: ...
     @abstractmethod
     def _close(self) -> None: ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -208,4 +209,64 @@ false_positives = Table(
     Column("marked_by", String(128), nullable=False),
     Column("marked_at", DateTime(timezone=True), nullable=False),
     sqlite_with_rowid=False,
+)
+
+# The review console's users and signed-in sessions (migration 0006, web/auth.py). Only hashes
+# are kept: the password's (argon2id) and the session token's (SHA-256).
+console_users = Table(
+    "console_users",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("role", String(32), nullable=False),
+    Column("password_hash", String(512), nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+)
+
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_name", String(64), nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("expires", DateTime(timezone=True), nullable=False),
+    # Ending a user's sessions (new password, disabled) and purging expired ones.
+    Index("ix_console_sessions_user", "user_name"),
+    Index("ix_console_sessions_expires", "expires"),
+)
+
+# The review state of each case (migration 0005): a projection of moderation_events, updated
+# in the transaction of every append (store/case_status.py), so the queue page is an index
+# scan and not a fold of the log. Never written any other way; rebuild_cases() recomputes it.
+case_status = Table(
+    "case_status",
+    metadata,
+    Column("case_id", String(64), primary_key=True),
+    Column("subject_kind", String(16), nullable=False),
+    Column("subject_platform", String(32), nullable=False),
+    Column("subject_id", String(64), nullable=False),
+    Column("queue", String(64), nullable=False),
+    Column("priority", Float, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("assigned_to", String(128)),
+    Column("decision", String(32)),
+    Column("policy_clause", String(128)),
+    Column("decided_by", String(128)),
+    Column("appealed_by", String(128)),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    # The seq of the case's newest event: the version an optimistic append expects.
+    Column("last_seq", BigInteger, nullable=False),
+    Column("report_count", Integer, nullable=False),
+    Column("risk", Float),
+    Column("sla_due", DateTime(timezone=True)),
+    Column("reasons", Text, nullable=False),
+    Index("ix_case_status_sla", "state", "sla_due"),
+    Index("ix_case_status_subject", "subject_platform", "subject_id", "subject_kind"),
+    sqlite_with_rowid=False,
+)
+# The queue page: waiting cases of a state (and queue), most urgent first.
+Index(
+    "ix_case_status_queue",
+    case_status.c.state, case_status.c.queue, case_status.c.priority.desc(), case_status.c.opened_at,
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -43,12 +43,23 @@ from cordon.domain import (
     ModerationEvent,
     Post,
     Report,
+    Role,
     SubjectKind,
     SubjectRef,
 )
+from cordon.cases.state import fold_cases
+from cordon.domain.cases import Case, CaseQuery
 from cordon.errors import StoreError
-from cordon.store import audit, codec
-from cordon.store.base import KIND_CODES, InteractionColumns, OutboxEntry, Store, WriteResult
+from cordon.store import audit, case_status, codec
+from cordon.store.base import (
+    KIND_CODES,
+    ConsoleSession,
+    InteractionColumns,
+    OutboxEntry,
+    Store,
+    User,
+    WriteResult,
+)
 from cordon.store.bulk import writer_for
 from cordon.store.migrate import upgrade
 from cordon.store.schema import (
@@ -56,6 +67,8 @@ from cordon.store.schema import (
     accounts,
     action_outbox,
     audit_chain_head,
+    console_sessions,
+    console_users,
     false_positives,
     interactions,
     list_entries,
@@ -314,9 +327,11 @@ class SqlStore(Store):
             self._bulk.replace(conn, account_risk, list(latest.values()))
         return len(latest)
 
-    def _append_events(self, items: Sequence[ModerationEvent]) -> list[ModerationEvent]:
+    def _append_events(
+        self, items: Sequence[ModerationEvent], expect: Mapping[str, int] | None = None
+    ) -> list[ModerationEvent]:
         with self._serial() as conn:
-            return self._append_chained(conn, items)
+            return self._append_chained(conn, items, expect)
 
     @contextmanager
     def _serial(self) -> Iterator[Connection]:
@@ -345,12 +360,18 @@ class SqlStore(Store):
             raise StoreError("the audit chain head is missing (was migration 0004 undone?)")
         return int(head[0]), head[1]
 
-    def _append_chained(self, conn: Connection, items: Sequence[ModerationEvent]) -> list[ModerationEvent]:
+    def _append_chained(
+        self, conn: Connection, items: Sequence[ModerationEvent], expect: Mapping[str, int] | None = None
+    ) -> list[ModerationEvent]:
         """Append events to the hash chain, inside the caller's transaction (see audit.py):
-        each gets the next seq, the previous hash and its own."""
+        each gets the next seq, the previous hash and its own. The case read model moves in
+        the same transaction (case_status.py); `expect` (case id -> last_seq) is checked
+        first, once the chain head has serialised this append."""
         if not items:
             return []
         seq, prev = self._chain_head(conn)
+        if expect:
+            case_status.check_expected(conn, expect)
         rows, out = [], []
         for e in items:
             seq += 1
@@ -363,6 +384,7 @@ class SqlStore(Store):
         conn.execute(
             update(audit_chain_head).where(audit_chain_head.c.id == 1).values(seq=seq, hash=prev)
         )
+        case_status.project(conn, out, self.sla)
         return out
 
     # -- the enforcement outbox ---------------------------------------------------------
@@ -494,10 +516,38 @@ class SqlStore(Store):
             ).mappings().first()
         return None if row is None else codec.row_to_account(row)
 
+    def _get_accounts(self, refs: list[SubjectRef]) -> dict[SubjectRef, Account]:
+        out: dict[SubjectRef, Account] = {}
+        with self._engine.connect() as conn:
+            for platform, ids in _by_platform(refs).items():
+                for chunk in _chunks(ids):
+                    query = select(accounts).where(accounts.c.platform == platform, accounts.c.id.in_(chunk))
+                    for row in conn.execute(query).mappings():
+                        account = codec.row_to_account(row)
+                        out[account.ref] = account
+        return out
+
+    def _posts_of(self, authors: list[SubjectRef]) -> Iterator[Post]:
+        for platform, ids in sorted(_by_platform(authors).items()):
+            for chunk in _chunks(sorted(ids)):
+                query = (
+                    select(posts)
+                    .where(posts.c.platform == platform, posts.c.author_id.in_(chunk))
+                    .order_by(posts.c.author_id, posts.c.created_at, posts.c.id)
+                )
+                yield from self._stream(query, codec.row_to_post)
+
     def _stream(self, query: Any, convert: Any) -> Iterator[Any]:
         with self._engine.connect() as conn:
             for row in conn.execution_options(**_STREAM).execute(query).mappings():
                 yield convert(row)
+
+    def _read(self, query: Any, convert: Any) -> Iterator[Any]:
+        """One subject's rows, fetched at once: a server-side cursor (_stream) costs extra
+        round trips (declare, fetch, close) that a page's few rows never repay."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return iter([convert(r) for r in rows])
 
     def _accounts(self, platform: str | None) -> Iterator[Account]:
         query = select(accounts).order_by(accounts.c.platform, accounts.c.id)
@@ -509,6 +559,7 @@ class SqlStore(Store):
         query = select(posts).order_by(posts.c.platform, posts.c.author_id, posts.c.created_at, posts.c.id)
         if author is not None:
             query = query.where(posts.c.platform == author.platform, posts.c.author_id == author.id)
+            return self._read(query, codec.row_to_post)
         return self._stream(query, codec.row_to_post)
 
     def _post_authors(self, refs: list[SubjectRef]) -> dict[SubjectRef, SubjectRef]:
@@ -820,6 +871,7 @@ class SqlStore(Store):
                 reports.c.subject_kind == subject.kind.value,
                 reports.c.subject_id == subject.id,
             )
+            return self._read(query, codec.row_to_report)
         return self._stream(query, codec.row_to_report)
 
     def _counts(self) -> dict[str, int]:
@@ -856,7 +908,35 @@ class SqlStore(Store):
             query = query.where(moderation_events.c.subject == str(subject))
         if case_id is not None:
             query = query.where(moderation_events.c.case_id == case_id)
+        if subject is not None or case_id is not None:
+            return self._read(query.order_by(moderation_events.c.seq), codec.row_to_event)
         return self._stream(query.order_by(moderation_events.c.seq), codec.row_to_event)
+
+    # -- the case read model (store/case_status.py) ----------------------------------------
+    def _cases(self, query: CaseQuery, order: str, limit: int, offset: int) -> list[Case]:
+        statement = case_status.select_cases(query).order_by(*case_status.ORDERS[order])
+        with self._engine.connect() as conn:
+            rows = conn.execute(statement.limit(limit).offset(offset)).mappings().all()
+        return [case_status.row_to_case(r) for r in rows]
+
+    def _case(self, case_id: str) -> Case | None:
+        with self._engine.connect() as conn:
+            return case_status.load(conn, [case_id]).get(case_id)
+
+    def _case_counts(self) -> dict[tuple[str, str], int]:
+        with self._engine.connect() as conn:
+            return case_status.count_by_queue_and_state(conn)
+
+    def _rebuild_cases(self) -> int:
+        e = moderation_events.c
+        with self._serial() as conn:
+            self._chain_head(conn)  # no append may land between the read and the rewrite
+            rows = conn.execute(
+                select(moderation_events).where(e.case_id.is_not(None)).order_by(e.seq)
+                .execution_options(stream_results=True, max_row_buffer=2000)
+            ).mappings()
+            folded = fold_cases((codec.row_to_event(r) for r in rows), self.sla)
+            return case_status.rebuild(conn, folded.values())
 
     # -- match lists ----------------------------------------------------------------------
     def _import_list(
@@ -964,6 +1044,65 @@ class SqlStore(Store):
                 )
                 for r in conn.execute(query).mappings()
             ]
+
+    # -- console users and sessions --------------------------------------------------------
+    def _create_user(self, user: User) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(insert(console_users).values(
+                name=user.name, role=user.role.value, password_hash=user.password_hash,
+                created=codec.utc(user.created), disabled=user.disabled,
+            ))
+
+    @staticmethod
+    def _row_to_user(row: Any) -> User:
+        return User(
+            name=row["name"], role=Role(row["role"]), password_hash=row["password_hash"],
+            created=codec.utc(row["created"]), disabled=bool(row["disabled"]),
+        )
+
+    def _get_user(self, name: str) -> User | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(console_users).where(console_users.c.name == name)).mappings().first()
+        return None if row is None else self._row_to_user(row)
+
+    def _users(self) -> list[User]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(console_users).order_by(console_users.c.name)).mappings().all()
+        return [self._row_to_user(r) for r in rows]
+
+    def _update_user(self, name: str, changes: dict[str, object], end_sessions: bool) -> None:
+        values = {k: (v.value if isinstance(v, Role) else v) for k, v in changes.items()}
+        with self._engine.begin() as conn:
+            conn.execute(update(console_users).where(console_users.c.name == name).values(**values))
+            if end_sessions:
+                conn.execute(delete(console_sessions).where(console_sessions.c.user_name == name))
+
+    def _create_session(self, session: ConsoleSession) -> None:
+        created = codec.utc(session.created)
+        with self._engine.begin() as conn:
+            conn.execute(delete(console_sessions).where(console_sessions.c.expires <= created))
+            conn.execute(insert(console_sessions).values(
+                token_hash=session.token_hash, user_name=session.user, created=created,
+                expires=codec.utc(session.expires),
+            ))
+
+    def _get_session(self, token_hash: str) -> ConsoleSession | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(console_sessions).where(console_sessions.c.token_hash == token_hash)
+            ).mappings().first()
+        if row is None:
+            return None
+        return ConsoleSession(
+            token_hash=row["token_hash"], user=row["user_name"], created=codec.utc(row["created"]),
+            expires=codec.utc(row["expires"]),
+        )
+
+    def _delete_session(self, token_hash: str) -> bool:
+        with self._engine.begin() as conn:
+            return conn.execute(
+                delete(console_sessions).where(console_sessions.c.token_hash == token_hash)
+            ).rowcount > 0
 
     def _close(self) -> None:
         self._engine.dispose()
