@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import orjson
+import pytest
 
 from cordon.cases import fold_cases, review_queue
 from cordon.domain import (
     Account,
     AccountStatus,
+    CaseState,
     EventName,
     ModerationEvent,
     Post,
@@ -16,8 +21,10 @@ from cordon.domain import (
 )
 from cordon.enforce import Executor
 from cordon.enforce.actuators import InternalActuator
-from cordon.flow import apply_policy, assess, report_counts
+from cordon.enforce.evidence import verify_evidence
+from cordon.flow import WATCH_REQUESTED, apply_policy, assess, report_counts
 from cordon.policy import default_policy
+from cordon.policy.load import parse_policy
 
 T0 = datetime(2015, 6, 1, tzinfo=timezone.utc)
 P = "twitter"
@@ -47,9 +54,16 @@ def seed_platform(store) -> None:
     ] + [Report(P, "rp", "99", SubjectRef.post(P, "1-0"), "violent_threat", "threat to staff", T0)])
 
 
-def run(store):
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    """Preserved evidence goes under DATA_DIR/evidence: a test's own folder, never the user's."""
+    monkeypatch.setenv("CORDON_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+def run(store, policy=None):
     risks = assess(store)
-    return risks, apply_policy(store, default_policy(), risks, Executor(store, [InternalActuator(store)]))
+    return risks, apply_policy(store, policy or default_policy(), risks, Executor(store, [InternalActuator(store)]))
 
 
 def test_pipeline_queues_suspends_and_spares(store):
@@ -66,7 +80,9 @@ def test_pipeline_queues_suspends_and_spares(store):
     assert outcome.suspended == 1
     queue = review_queue(fold_cases(store.events()).values())
     assert [c.subject.id for c in queue] == ["1", "2", "5"]
-    assert queue[0].queue == "threats" and queue[2].queue == "reports"
+    # The threat (to "the twitter employees") goes escalated to the law-enforcement liaison.
+    assert queue[0].queue == "escalations" and queue[0].state is CaseState.ESCALATED
+    assert queue[1].queue == "extremism" and queue[2].queue == "reports"
     assert outcome.reports_logged == 4
     # The report on a post counts against its author.
     assert report_counts(store)[SubjectRef.account(P, "1")] == 1
@@ -91,6 +107,52 @@ def test_every_action_is_in_the_log(store):
     assert e.subject == SubjectRef.account(P, "1")
     assert e.payload["action"] == "suspend" and e.payload["policy_clause"] == "auto-suspend-credible-threat"
     assert e.actor == "policy:auto-suspend-credible-threat" and e.case_id is not None
+
+
+def test_a_credible_threat_is_preserved_before_suspension_and_escalated_once(store, data_dir):
+    seed_platform(store)
+    _, outcome = run(store)
+    assert (outcome.escalated, outcome.evidence_preserved, outcome.watch_requested) == (1, 1, 0)
+    threat = SubjectRef.account(P, "1")
+    events = list(store.events(subject=threat))
+    assert [e.name for e in events] == [
+        EventName.CASE_OPENED, EventName.ESCALATED, EventName.EVIDENCE_PRESERVED,
+        EventName.ACTION_REQUESTED, EventName.ACTION_EXECUTED,
+    ]
+    escalated, preserved = events[1], events[2]
+    assert escalated.payload["policy_clause"] == "auto-suspend-credible-threat" and escalated.payload["to"] == "le_liaison"
+    assert preserved.actor == "policy:auto-suspend-credible-threat" and preserved.case_id == events[0].case_id
+    folder = Path(preserved.payload["folder"])
+    assert folder.parent == (data_dir / "evidence").resolve() and verify_evidence(folder).ok
+    snapshot = [orjson.loads(x)["name"] for x in (folder / "events.jsonl").read_bytes().splitlines()]
+    assert snapshot == ["case_opened", "escalated"]  # taken before the suspension
+    # Nobody else is escalated or preserved: the journalist and the fan stay with moderators.
+    assert [e.subject.id for e in store.events() if e.name is EventName.ESCALATED] == ["1"]
+
+
+def test_a_watch_request_sends_the_case_to_the_liaison_and_places_no_hold(store):
+    seed_platform(store)
+    policy = parse_policy(
+        "rules:\n"
+        "  - id: watch-supporters\n"
+        "    when: {extremism: {at_least: 0.5}, threat: {below: 0.5}}\n"
+        "    then: [{request_watch: {queue: watch}}]\n"
+        "  - id: review\n"
+        "    when: {extremism: {at_least: 0.5}}\n"
+        "    then: [{open_case: {queue: extremism}}]\n",
+        "p.yaml",
+    )
+    _, outcome = run(store, policy)
+    fan = SubjectRef.account(P, "2")
+    [case] = [c for c in fold_cases(store.events()).values() if c.subject == fan]
+    assert case.queue == "watch" and outcome.watch_requested >= 1
+    flag = next(e for e in store.events(subject=fan) if e.name is EventName.FLAGGED)
+    assert flag.payload["flag"] == WATCH_REQUESTED and flag.case_id == case.id
+    names = {e.name for e in store.events()}
+    assert EventName.WATCH_PLACED not in names and store.get_account(fan).status is AccountStatus.ACTIVE
+    before = list(store.events())
+    _, again = run(store, policy)
+    assert again.watch_requested == 0 and list(store.events()) == before
 
 
 LISTED = "d8f8f0cce0f4a84f0e370a22028f67f0b36e2ed596623e1d33e6b39c4e9c9b22"

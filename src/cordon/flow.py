@@ -1,5 +1,15 @@
 """The pipeline after ingest, as plain function calls on domain objects:
-store → signals → risk → policy → cases and enforcement. `cordon demo` and the CLI call these."""
+store → signals → risk → policy → cases and enforcement. `cordon demo` and the CLI call these.
+
+What the policy's effects do here (apply_policy):
+- open_case, escalate, request_watch open the account's one waiting case; its queue is the
+  escalation's, else the watch request's, else the first open_case's (policy.routing);
+- escalate also marks that case ESCALATED (once), for the law-enforcement liaison and the
+  senior moderators; nothing leaves the platform until a person exports a packet;
+- request_watch flags the case for a hold decision (once): the policy never places a hold;
+- preserve_evidence snapshots the account under DATA_DIR/evidence, once per case;
+- suspend goes through the executor, which a watch hold on the account stops.
+"""
 
 from __future__ import annotations
 
@@ -9,20 +19,28 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import groupby
+from pathlib import Path
 
 from cordon.cases import fold_cases
 from cordon.cases.queue import WAITING
 from cordon.cases.reports import BRIGADING, DUPLICATE, ReportFigures, figures_from_store
+from cordon.config import get_settings
 from cordon.domain import (
     AccountRisk,
     Action,
     ActionKind,
+    Actor,
+    CaseState,
     EventName,
     ModerationEvent,
+    Role,
     SubjectRef,
 )
 from cordon.enforce import Executor
-from cordon.policy import OpenCase, Policy, Suspend, evaluate
+from cordon.enforce.evidence import preserve, snapshot_folder
+from cordon.policy import Escalate, Policy, PreserveEvidence, RequestWatch, Suspend, evaluate, routing
+from cordon.policy.evaluate import Decision
+from cordon.policy.model import Rule
 from cordon.risk.evasion import evasion_scores
 from cordon.risk.fusion import fuse
 from cordon.risk.network import network_scores
@@ -122,6 +140,31 @@ class PolicyOutcome:
     reports_logged: int = 0
     already_handled: int = 0
     brigades_flagged: int = 0
+    escalated: int = 0
+    watch_requested: int = 0
+    evidence_preserved: int = 0
+
+    def add(self, other: PolicyOutcome) -> None:
+        """Sum another round's counts into this one (already_handled is the latest round's)."""
+        self.cases_opened += other.cases_opened
+        for name in ("suspended", "reports_logged", "brigades_flagged", "escalated", "watch_requested",
+                     "evidence_preserved"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.already_handled = other.already_handled
+
+
+#: The FLAGGED event's flag when a policy asks for a watch-hold decision on a case.
+WATCH_REQUESTED = "watch_requested"
+
+
+def policy_actor(rule: Rule) -> Actor:
+    """The policy acting by one of its rules: a machine in a moderator's role, so it may
+    preserve evidence and escalate to the liaison but never place a hold or export a packet."""
+    return Actor(f"policy:{rule.id}", Role.MODERATOR)
+
+
+def _first(decisions: list[Decision], kind: type) -> Decision | None:
+    return next((d for d in decisions if isinstance(d.effect, kind)), None)
 
 
 def log_reports(
@@ -185,47 +228,83 @@ def flag_brigades(
 
 def apply_policy(
     store: Store, policy: Policy, risks: list[AccountRisk], executor: Executor, clock: Clock = _now,
-    reports: Mapping[SubjectRef, float] | None = None,
+    reports: Mapping[SubjectRef, float] | None = None, *, evidence_dir: Path | None = None,
 ) -> PolicyOutcome:
     """Carry out the policy's effects, then log the new user reports (joining the cases of the
     accounts they name) and flag the brigades found. Idempotent: a subject with a waiting case
-    gets no second one, an account already suspended is not suspended again, a report is
-    logged once and a brigade flagged once. `reports` is report_counts(store), when the caller
-    already has it (assess needs it too); a plain mapping gives figures but no brigades."""
+    gets no second one, a case is escalated, flagged for a watch decision and preserved once,
+    an account already suspended is not suspended again, a report is logged once and a
+    brigade flagged once. `reports` is report_counts(store), when the caller already has it
+    (assess needs it too); a plain mapping gives figures but no brigades. Preserved evidence
+    goes under `evidence_dir` (default DATA_DIR/evidence), one folder per snapshot."""
     log = list(store.events())  # read once: for the reports already logged, and the cases
     outcome = PolicyOutcome()
     reports = report_counts(store, log) if reports is None else reports
     figures = reports if isinstance(reports, ReportFigures) else None
-    waiting = {c.subject: c.id for c in fold_cases(log).values() if c.state in WAITING}
+    cases = fold_cases(log)
+    waiting = {c.subject: c.id for c in cases.values() if c.state in WAITING}
+    escalated = {c.id for c in cases.values() if c.state is CaseState.ESCALATED}
+    watch_flagged = {e.case_id for e in log if e.name is EventName.FLAGGED and e.payload.get("flag") == WATCH_REQUESTED}
+    preserved = {(e.subject, e.case_id) for e in log
+                 if e.name is EventName.EVIDENCE_PRESERVED and e.actor.startswith("policy:")}
     new_events: list[ModerationEvent] = []
     for risk in risks:
         brigaded = figures.brigaded(risk.account) if figures is not None else 0.0
         decisions = evaluate(policy, risk, reports.get(risk.account, 0), brigaded=brigaded)
         if not decisions:
             continue
-        case_id: str | None = None
-        opening = next((d for d in decisions if isinstance(d.effect, OpenCase)), None)
-        if opening is not None and risk.account not in waiting:
+        case_id = waiting.get(risk.account)
+        route = routing(decisions)
+        if route is not None and case_id is None:
             case_id = uuid.uuid4().hex[:16]
             waiting[risk.account] = case_id
-            effect = opening.effect
+            effect = route.effect
             new_events.append(
                 ModerationEvent(
-                    name=EventName.CASE_OPENED, actor=f"policy:{opening.rule.id}", created=clock(),
-                    subject=risk.account, case_id=case_id, reason=opening.rule.description,
+                    name=EventName.CASE_OPENED, actor=f"policy:{route.rule.id}", created=clock(),
+                    subject=risk.account, case_id=case_id, reason=route.rule.description,
                     payload={
                         "queue": effect.queue,
                         "priority": round(effect.priority + risk.score, 4),
-                        "policy_clause": opening.rule.id,
+                        "policy_clause": route.rule.id,
                         "risk": risk.score,
-                        "source": "reports" if _only_reports(opening.rule) else "detection",
+                        "source": "reports" if _only_reports(route.rule) else "detection",
                     },
                 )
             )
             outcome.cases_opened[effect.queue] += 1
-        elif opening is not None:
+        elif route is not None:
             outcome.already_handled += 1
-        suspend = next((d for d in decisions if isinstance(d.effect, Suspend)), None)
+        escalate = _first(decisions, Escalate)
+        if escalate is not None and case_id is not None and case_id not in escalated:
+            escalated.add(case_id)
+            new_events.append(ModerationEvent(
+                name=EventName.ESCALATED, actor=f"policy:{escalate.rule.id}", created=clock(), subject=risk.account,
+                case_id=case_id, reason=escalate.rule.description,
+                payload={"to": "le_liaison", "queue": escalate.effect.queue, "policy_clause": escalate.rule.id},
+            ))
+            outcome.escalated += 1
+        watch = _first(decisions, RequestWatch)
+        if watch is not None and case_id is not None and case_id not in watch_flagged:
+            watch_flagged.add(case_id)
+            new_events.append(ModerationEvent(
+                name=EventName.FLAGGED, actor=f"policy:{watch.rule.id}", created=clock(), subject=risk.account,
+                case_id=case_id, reason=watch.rule.description,
+                payload={"flag": WATCH_REQUESTED, "queue": watch.effect.queue, "policy_clause": watch.rule.id},
+            ))
+            outcome.watch_requested += 1
+        keep = _first(decisions, PreserveEvidence)
+        if keep is not None and (risk.account, case_id) not in preserved:
+            # Written first, so the snapshot's history has the case; and taken before any
+            # suspension, as the account stood when the policy saw it.
+            store.append_events(new_events)
+            new_events = []
+            preserved.add((risk.account, case_id))
+            root = evidence_dir if evidence_dir is not None else get_settings().data_dir / "evidence"
+            preserve(store, policy_actor(keep.rule), risk.account, snapshot_folder(root, risk.account, clock()),
+                     case_id, keep.rule.description or f"policy {keep.rule.id}", now=clock())
+            outcome.evidence_preserved += 1
+        suspend = _first(decisions, Suspend)
         if suspend is not None:
             store.append_events(new_events)
             new_events = []
@@ -248,6 +327,7 @@ MAX_ROUNDS = 3
 
 def assess_and_enforce(
     store: Store, policy: Policy, executor: Executor, scorer: TextScorer | None = None, clock: Clock = _now,
+    *, evidence_dir: Path | None = None,
 ) -> tuple[list[AccountRisk], PolicyOutcome]:
     """Assess every account and carry out the policy, until a round suspends no one.
 
@@ -260,12 +340,8 @@ def assess_and_enforce(
     risks: list[AccountRisk] = []
     for _ in range(MAX_ROUNDS):
         risks = fuse_all(store, content, reports)
-        outcome = apply_policy(store, policy, risks, executor, clock, reports)
-        total.cases_opened += outcome.cases_opened
-        total.suspended += outcome.suspended
-        total.reports_logged += outcome.reports_logged
-        total.brigades_flagged += outcome.brigades_flagged
-        total.already_handled = outcome.already_handled
+        outcome = apply_policy(store, policy, risks, executor, clock, reports, evidence_dir=evidence_dir)
+        total.add(outcome)
         if not outcome.suspended:
             break
     return risks, total

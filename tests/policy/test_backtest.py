@@ -68,7 +68,9 @@ def test_backtest_replays_the_history_and_scores_it_against_people(store):
     assert list(store.events()) == before  # nothing executed, nothing written
     assert result.accounts == 7 and result.decided == 6
     assert result.suspended == 1
-    assert result.cases == {"threats": 2, "extremism": 1, "reports": 1}
+    # The near-certain threat's case goes escalated to the liaison, its evidence preserved.
+    assert result.cases == {"escalations": 1, "threats": 1, "extremism": 1, "reports": 1}
+    assert result.also == {"escalate": 1, "preserve_evidence": 1}
     assert result.effects == {SUSPEND: 1, CASE: 3, NOTHING: 3}
     assert result.against == {
         (VIOLATING, SUSPEND): 1, (VIOLATING, CASE): 1, (VIOLATING, NOTHING): 2,

@@ -73,3 +73,67 @@ def test_load_from_file(tmp_path: Path):
     assert evaluate(policy, risk(score=0.95)) == []
     with pytest.raises(PolicyError, match="cannot read"):
         load_policy(tmp_path / "missing.yaml")
+
+
+def test_new_effects_parse_with_defaults_and_route_the_case():
+    from cordon.policy import Escalate, PreserveEvidence, RequestWatch, routing
+
+    policy = parse_policy(
+        "rules:\n"
+        "  - id: a\n"
+        "    when: {threat: {at_least: 0.5}}\n"
+        "    then:\n"
+        "      - open_case: {queue: threats}\n"
+        "      - request_watch: {}\n"
+        "      - escalate: {priority: 3}\n"
+        "      - preserve_evidence: {}\n",
+        "p.yaml",
+    )
+    assert policy.rules[0].then == (OpenCase("threats"), RequestWatch("watch", 1.0), Escalate("escalations", 3.0),
+                                    PreserveEvidence())
+    fired = evaluate(policy, risk(threat=0.6))
+    assert routing(fired).effect == Escalate("escalations", 3.0)  # the liaison sees it first
+    assert routing(fired[:2]).effect == RequestWatch()
+    assert routing(fired[:1]).effect == OpenCase("threats")
+    assert routing([]) is None
+
+
+def test_new_effects_are_checked_with_line_and_hint():
+    text = (
+        "rules:\n"
+        "  - id: a\n"
+        "    when: {threat: {at_least: 0.5}}\n"
+        "    then:\n"
+        "      - watch: {}\n"
+        "      - escalate: {queue: '', to: fbi}\n"
+        "      - preserve_evidence: {folder: /tmp}\n"
+        "      - request_watch: {priority: high}\n"
+        "      - escalate: fbi\n"
+    )
+    with pytest.raises(PolicyError) as info:
+        parse_policy(text, "p.yaml")
+    lines = str(info.value).splitlines()
+    assert lines[0].startswith("p.yaml:5: unknown effect 'watch'") and "cannot place a hold" in lines[0]
+    assert lines[0].endswith("request_watch sends the case to the liaison's watch queue to decide one)")
+    assert lines[1].startswith("p.yaml:6: escalate has no parameter 'to'") and "escalate takes queue, priority" in lines[1]
+    assert lines[2].startswith("p.yaml:6: escalate.queue must be a queue name")
+    assert lines[3].startswith("p.yaml:7: preserve_evidence has no parameter 'folder'") and "no parameters" in lines[3]
+    assert lines[4].startswith("p.yaml:8: request_watch.priority must be a number")
+    assert lines[5].startswith("p.yaml:9: escalate takes a mapping of parameters") and "hint: escalate: {queue: escalations}" in lines[5]
+    assert len(lines) == 6
+
+
+def test_a_threat_naming_staff_is_escalated_by_the_default_policy():
+    from cordon.domain import Evidence, Span
+    from cordon.policy import Escalate, PreserveEvidence
+
+    policy = default_policy()
+    spans = (Span(0, 17, "intent to kill"), Span(8, 52, "named target"))
+    naming = AccountRisk(A, 0.7, {"threat": 0.7}, (Evidence("lexicon.threat", A, 0.7, "threat", spans),))
+    plain = AccountRisk(A, 0.7, {"threat": 0.7}, (Evidence("lexicon.threat", A, 0.7, "threat", spans[:1]),))
+    fired = {(d.rule.id, type(d.effect)) for d in evaluate(policy, naming)}
+    assert {("escalate-threat-to-named-target", Escalate), ("escalate-threat-to-named-target", PreserveEvidence)} <= fired
+    assert not [d for d in evaluate(policy, plain) if isinstance(d.effect, Escalate)]
+    # A near-certain threat with extremist support is preserved, suspended and escalated.
+    strong = {type(d.effect) for d in evaluate(policy, risk(threat=0.97, extremism=0.6))}
+    assert {PreserveEvidence, Suspend, Escalate} <= strong

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 from cordon.cases.reports import ReportFigures, figures_from_store, verdicts
 from cordon.domain import AccountRisk, ModerationEvent, SubjectKind, SubjectRef
-from cordon.policy.evaluate import evaluate
-from cordon.policy.model import OpenCase, Policy, Suspend
+from cordon.policy.evaluate import evaluate, routing
+from cordon.policy.model import Escalate, Policy, PreserveEvidence, RequestWatch, Suspend
 
 if TYPE_CHECKING:
     from cordon.store import Store
@@ -50,6 +50,9 @@ class Backtest:
     suspended: int = 0
     # Accounts by the strongest thing the policy would do to them: SUSPEND, CASE or NOTHING.
     effects: Counter[str] = field(default_factory=Counter)
+    # Accounts the policy would escalate, send for a watch decision, or preserve evidence of
+    # (by effect name: escalate, request_watch, preserve_evidence), whatever else it does.
+    also: Counter[str] = field(default_factory=Counter)
     # (what people decided, what the policy would do) -> accounts
     against: Counter[tuple[str, str]] = field(default_factory=Counter)
     disagreements: list[Disagreement] = field(default_factory=list)
@@ -101,6 +104,9 @@ class Backtest:
         return right / (right + wrong) if right + wrong else None
 
 
+_ALSO = (("escalate", Escalate), ("request_watch", RequestWatch), ("preserve_evidence", PreserveEvidence))
+
+
 def backtest(
     policy: Policy, risks: Iterable[AccountRisk], reports: Mapping[SubjectRef, float],
     events: Iterable[ModerationEvent], keep: int = 50,
@@ -120,8 +126,12 @@ def backtest(
         brigaded = figures.brigaded(account) if figures is not None else 0.0
         fired = evaluate(policy, risk, reports.get(account, 0), brigaded=brigaded)
         result.accounts += 1
-        opening = next((d.effect for d in fired if isinstance(d.effect, OpenCase)), None)
+        route = routing(fired)
+        opening = route.effect if route is not None else None
         suspends = any(isinstance(d.effect, Suspend) for d in fired)
+        for name, kind in _ALSO:
+            if any(isinstance(d.effect, kind) for d in fired):
+                result.also[name] += 1
         if opening is not None:
             result.cases[opening.queue] += 1
         result.suspended += suspends

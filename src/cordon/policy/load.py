@@ -8,7 +8,18 @@ from pathlib import Path
 import yaml
 
 from cordon.errors import PolicyError
-from cordon.policy.model import FACTS, Condition, Effect, OpenCase, Policy, Rule, Suspend
+from cordon.policy.model import (
+    FACTS,
+    Condition,
+    Effect,
+    Escalate,
+    OpenCase,
+    Policy,
+    PreserveEvidence,
+    RequestWatch,
+    Rule,
+    Suspend,
+)
 
 # Auto-suspension without a human needs one of these conditions, at least this strict.
 AUTO_SUSPEND_FLOOR = {"risk": 0.95, "threat": 0.95, "media": 0.95}
@@ -61,6 +72,26 @@ def _conditions(node: yaml.Node, errors: _Errors) -> tuple[Condition, ...]:
     return tuple(out)
 
 
+EFFECTS = ("open_case", "suspend", "escalate", "request_watch", "preserve_evidence")
+# What each effect takes, and what it looks like written out (for hints).
+_PARAMS = {
+    "open_case": ("queue", "priority"), "suspend": (), "escalate": ("queue", "priority"),
+    "request_watch": ("queue", "priority"), "preserve_evidence": (),
+}
+_EXAMPLE = {
+    "open_case": "open_case: {queue: threats, priority: 1}", "suspend": "suspend: {}",
+    "escalate": "escalate: {queue: escalations}", "request_watch": "request_watch: {queue: watch}",
+    "preserve_evidence": "preserve_evidence: {}",
+}
+# Names people reach for that mean something a policy cannot do.
+_NOT_EFFECTS = {
+    "watch": "a policy cannot place a hold (that takes a privileged person, a requesting body and "
+             "an expiry); request_watch sends the case to the liaison's watch queue to decide one",
+    "place_on_watch": "a policy cannot place a hold; use request_watch: {queue: watch}",
+    "preserve": "the effect is called preserve_evidence: {}",
+}
+
+
 def _effects(node: yaml.Node, errors: _Errors) -> tuple[Effect, ...]:
     if not isinstance(node, yaml.SequenceNode):
         errors.add(node, "'then' must be a list of effects")
@@ -69,19 +100,55 @@ def _effects(node: yaml.Node, errors: _Errors) -> tuple[Effect, ...]:
     for item in node.value:
         mapping = _mapping(item, errors, "an effect") or {}
         for name, args in mapping.items():
-            params = _mapping(args, errors, name) if isinstance(args, yaml.MappingNode) else {}
-            if name == "open_case":
-                queue = params.get("queue") if params else None
-                if queue is None:
-                    errors.add(args, "open_case needs a queue", "open_case: {queue: threats}")
-                    continue
-                priority = _number(params["priority"], errors, "priority") if "priority" in params else 0.0
-                out.append(OpenCase(str(queue.value), priority or 0.0))
-            elif name == "suspend":
-                out.append(Suspend())
-            else:
-                errors.add(item, f"unknown effect {name!r}", "use open_case or suspend")
+            if name not in _PARAMS:
+                errors.add(item, f"unknown effect {name!r}", _NOT_EFFECTS.get(name, f"use one of {', '.join(EFFECTS)}"))
+                continue
+            params = _params(name, args, errors)
+            if params is None:
+                continue
+            effect = _effect(name, params, args, errors)
+            if effect is not None:
+                out.append(effect)
     return tuple(out)
+
+
+def _params(name: str, args: yaml.Node, errors: _Errors) -> dict[str, yaml.Node] | None:
+    """The effect's parameters, each checked to be one it takes; None when they are unusable."""
+    if isinstance(args, yaml.ScalarNode) and args.value in ("", "~", "null"):
+        return {}  # `suspend:` written without {}
+    if not isinstance(args, yaml.MappingNode):
+        errors.add(args, f"{name} takes a mapping of parameters", _EXAMPLE[name])
+        return None
+    params = {k.value: v for k, v in args.value}
+    for key in params:
+        if key not in _PARAMS[name]:
+            takes = ", ".join(_PARAMS[name]) or "no parameters"
+            errors.add(params[key], f"{name} has no parameter {key!r}", f"{name} takes {takes}: {_EXAMPLE[name]}")
+    return params
+
+
+def _effect(name: str, params: dict[str, yaml.Node], args: yaml.Node, errors: _Errors) -> Effect | None:
+    if name == "suspend":
+        return Suspend()
+    if name == "preserve_evidence":
+        return PreserveEvidence()
+    kind = {"open_case": OpenCase, "escalate": Escalate, "request_watch": RequestWatch}[name]
+    queue = params.get("queue")
+    if queue is None and kind is OpenCase:
+        errors.add(args, "open_case needs a queue", _EXAMPLE[name])
+        return None
+    if queue is not None and not (isinstance(queue, yaml.ScalarNode) and str(queue.value).strip()):
+        errors.add(queue, f"{name}.queue must be a queue name", _EXAMPLE[name])
+        return None
+    values: dict = {}
+    if queue is not None:
+        values["queue"] = str(queue.value).strip()
+    if "priority" in params:
+        priority = _number(params["priority"], errors, f"{name}.priority")
+        if priority is None:
+            return None
+        values["priority"] = priority
+    return kind(**values)
 
 
 def _check_auto_suspend(rule: Rule, node: yaml.Node, errors: _Errors) -> None:

@@ -12,7 +12,11 @@ from dataclasses import dataclass
 # reports: user reports, de-duplicated and weighed by each reporter's reliability (a new
 # reporter's report counts 1, a reliable one's up to 2), a brigade's discounted to 0;
 # brigaded: 1 when a burst of reports from new, alike or unreliable accounts named it, else 0.
-FACTS = ("risk", "threat", "extremism", "media", "links", "network", "evasion", "reports", "brigaded")
+# named_target: 1 when the threat evidence behind its risk names a target the threat lexicon
+# knows (employees, staff, moderators, offices, headquarters), else 0. The lexicon cannot tell
+# whose staff: a threat to "the twitter employees" and to "the bank's workers" both count.
+FACTS = ("risk", "threat", "extremism", "media", "links", "network", "evasion", "reports", "brigaded",
+         "named_target")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +43,34 @@ class Suspend:
     """Automatic suspension: allowed only behind high-precision conditions (see load.py)."""
 
 
-Effect = OpenCase | Suspend
+@dataclass(frozen=True, slots=True)
+class Escalate:
+    """Open the account's case in `queue`, escalated: for the law-enforcement liaison and the
+    senior moderators. It sends nothing outside: a referral to law enforcement is a person's
+    call (enforce/escalation.py)."""
+
+    queue: str = "escalations"
+    priority: float = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class RequestWatch:
+    """Ask for a watch hold: the case goes to the liaison's `queue` for a hold decision. A
+    policy never places a hold itself: a hold needs a privileged person, a requesting body
+    and an expiry (enforce/watch.py)."""
+
+    queue: str = "watch"
+    priority: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class PreserveEvidence:
+    """Snapshot the account (enforce/evidence.py), once per case."""
+
+
+Effect = OpenCase | Suspend | Escalate | RequestWatch | PreserveEvidence
+#: Effects that open the account's case, and so choose its queue.
+ROUTING = (OpenCase, Escalate, RequestWatch)
 
 
 @dataclass(frozen=True, slots=True)
