@@ -98,9 +98,9 @@ def test_ingest_assess_queue_report_on_the_default_store(tmp_path: Path):
     src.write_bytes(b"\n".join(lines))
     assert cordon("ingest", str(src), tmp_path=tmp_path).returncode == 0
     assessed = cordon("assess", tmp_path=tmp_path)
-    assert assessed.returncode == 0 and "cases opened (threats: 1)" in assessed.stdout.decode()
+    assert assessed.returncode == 0 and "cases opened (escalations: 1)" in assessed.stdout.decode()
     shown = cordon("queue", tmp_path=tmp_path).stdout.decode()
-    assert "@abu_<b>x</b>" in shown and "threats" in shown
+    assert "@abu_<b>x</b>" in shown and "escalations" in shown
     html = tmp_path / "r.html"
     assert cordon("report", "-o", str(html), "--csv", str(tmp_path / "r.csv"), tmp_path=tmp_path).returncode == 0
     assert "<img src=\"data:image/png;base64," in html.read_text() and (tmp_path / "r.csv").exists()

@@ -122,13 +122,14 @@ def assess(
     """Score every account in the store, save its risk, and apply the policy (again, with the
     newly suspended accounts as seeds of the network analyses, until a round suspends no one)."""
     from cordon.enforce import Executor
-    from cordon.enforce.actuators import InternalActuator
+    from cordon.enforce.actuators import configured_actuators
     from cordon.flow import assess_and_enforce
     from cordon.policy import default_policy, load_policy
 
     rules = load_policy(policy) if policy else default_policy()
     with command_store(store_url) as store:
-        risks, outcome = assess_and_enforce(store, rules, Executor(store, [InternalActuator(store)]))
+        executor = Executor(store, configured_actuators(store, get_settings()))
+        risks, outcome = assess_and_enforce(store, rules, executor)
     opened = ", ".join(f"{q}: {n}" for q, n in outcome.cases_opened.most_common()) or "none"
     out.print(f"scored {len(risks)} accounts; cases opened ({opened}); suspended {outcome.suspended}; "
               f"reports logged {outcome.reports_logged}", highlight=False)
@@ -151,15 +152,20 @@ def queue(
 def report(
     output: Annotated[Path, typer.Option("-o", "--output", help="HTML file to write.")] = Path("cordon-report.html"),
     csv_path: Annotated[Path | None, typer.Option("--csv", help="Also write the figures as CSV.")] = None,
+    since: Annotated[str | None, typer.Option(help="Only events from this date or time on (UTC unless it says).")] = None,
+    until: Annotated[str | None, typer.Option(help="Only events before this date or time.")] = None,
     store_url: Annotated[str | None, typer.Option("--store", help="Store URL.")] = None,
 ) -> None:
-    """Write the transparency report (HTML with charts, optionally CSV)."""
-    from cordon.reports import build_report
+    """Write the transparency report (HTML with charts, optionally CSV): actions by violation
+    and type, proactive share, time to action, hubs, watch holds, appeals, escalations."""
+    from cordon.reports import Period, build_report
     from cordon.reports.html import write_report
 
+    period = Period.parse(since, until)  # a bad date fails before the store is opened
     with command_store(store_url) as store:
-        write_report(build_report(store), output, csv_path)
-    out.print(f"wrote {output}", highlight=False)
+        write_report(build_report(store, period=period), output, csv_path)
+    written = f"{output} and {csv_path}" if csv_path else f"{output}"
+    out.print(f"wrote {written} ({period.label})", highlight=False)
 
 
 @app.command()
@@ -324,3 +330,21 @@ app.command("hubs")(hubs_command)
 app.command("link-accounts")(link_accounts_command)
 policy_app.command("backtest")(policy_backtest_command)
 app.add_typer(audit_app, name="audit")
+
+# Review and enforcement: cases, watch holds, evidence, escalations; the console; live intake
+# and backfills.
+from cordon.cli_backfill import backfill_app
+from cordon.cli_cases import case_app, cases_app
+from cordon.cli_holds import escalate_command, evidence_app, watch_app
+from cordon.cli_serve import serve_command
+from cordon.cli_worker import publish_command, worker_command
+
+app.add_typer(case_app, name="case")
+app.add_typer(cases_app, name="cases")
+app.add_typer(watch_app, name="watch")
+app.add_typer(evidence_app, name="evidence")
+app.command("escalate")(escalate_command)
+app.command("serve")(serve_command)
+app.command("worker")(worker_command)
+app.command("publish")(publish_command)
+app.add_typer(backfill_app, name="backfill")

@@ -9,15 +9,18 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
 
 from cordon.cases import fold_cases
+from cordon.config import get_settings
 from cordon.domain import EventName, SubjectRef
 from cordon.enforce import Executor
-from cordon.enforce.actuators import InternalActuator
+from cordon.enforce.actuators import configured_actuators
 from cordon.flow import assess_and_enforce
 from cordon.ingest.lists import import_list_file
 from cordon.ingest.pipeline import ingest_files
@@ -64,6 +67,16 @@ class DemoScore:
             ("suspended automatically", self.suspended_by_cordon),
             ("brigade's target suspended", "yes" if self.brigade_target_suspended else "no"),
         ]
+
+
+def replay_clock(config: ScenarioConfig) -> Callable[[], datetime]:
+    """The demo replays the campaign as if cordon ran at the close of the scenario's window:
+    the log's times, and so the report's time to action, are on the scenario's clock, not
+    today's (its reports are from 2015; acting on them "now" would read as 11 years late)."""
+    closing = datetime(config.start.year, config.start.month, config.start.day, tzinfo=UTC)
+    closing += timedelta(days=config.days)
+    began = time.perf_counter()
+    return lambda: closing + timedelta(seconds=time.perf_counter() - began)
 
 
 def scenario_files(workdir: Path, config: ScenarioConfig) -> tuple[Path, Path]:
@@ -135,7 +148,11 @@ def run_demo(*, accounts: int, seed: int, workdir: Path, store_url: str, console
             step(f"list {list_name}: {imported.result.new + imported.result.unchanged:,} entries")
 
         step("scoring every account and applying the default policy")
-        _, outcome = assess_and_enforce(store, default_policy(), Executor(store, [InternalActuator(store)]))
+        clock = replay_clock(config)
+        executor = Executor(store, configured_actuators(store, get_settings()), clock)
+        _, outcome = assess_and_enforce(
+            store, default_policy(), executor, clock=clock, evidence_dir=workdir / "evidence"
+        )
         opened = ", ".join(f"{q} {n}" for q, n in outcome.cases_opened.most_common()) or "none new"
         step(f"cases opened: {opened}; suspended now: {outcome.suspended}; reports logged: {outcome.reports_logged}")
 
