@@ -1,6 +1,7 @@
 """Recall of edited copies of listed images, and false matches between unrelated images.
 
-    taskset -c 0 .venv/bin/python benchmarks/media_edits.py [--synthetic 200] [--seed 7]
+    taskset -c 0 .venv/bin/python benchmarks/media_edits.py [--synthetic 600] [--seed 7]
+        [--sets tuning,heldout] [--kinds crop,bar] [--windows] [--extra-unrelated DIR]
 
 The listed image is the original; the index holds its plain PDQ hash, as a shared list
 would. Each edit is built with PIL from real photos. "plain" looks up the edited copy's own
@@ -15,10 +16,19 @@ Two sets of photos, reported apart:
   install, not a project dependency), ten photos bundled in its wheel (astronaut, camera,
   chelsea, coffee, coins, hubble_deep_field, ihc, motorcycle_left, rocket, retina).
 
+--sets tuning measures the tuning photos only, so the query side can be tuned without
+looking at the held-out ones; --windows adds four 75% windows of each tuning photo (other
+framings of the same scenes: more tuning cases, still no held-out photo); --kinds keeps the
+edit kinds whose names contain one of the words.
+
 False matches: every image in pdq_test_vectors (grouped, so that copies of one picture are
 never counted against each other) and synthetic images, indexed by their plain hashes;
 each image, and each edited copy, is queried against every *other* group's hashes. The
-held-out photos and the other bundled images of matplotlib and scikit-image join that set.
+held-out photos, the other bundled images of matplotlib and scikit-image, and the 200
+face and non-face crops of scikit-image's LFW subset join that set, and so do the images
+in each --extra-unrelated folder. Each image of quality >= 50 is listed with two 70%
+windows of itself as well (different framings hash as different pictures), so the index
+holds three entries per image; windows share their image's group.
 """
 
 from __future__ import annotations
@@ -100,6 +110,44 @@ def _fit(im: Image.Image) -> Image.Image:
     im = im.convert("RGB")
     im.thumbnail((1024, 1024))
     return im
+
+
+def windows(photos: dict[str, Image.Image]) -> dict[str, Image.Image]:
+    """Four 75% windows of each photo (corners and centre): other framings of its scene."""
+    out = {}
+    for rel, im in photos.items():
+        w, h = im.size
+        for i, (x, y) in enumerate(((0, 0), (0.25, 0.25), (0.25, 0), (0, 0.25))):
+            box = (round(w * x), round(h * y), round(w * (x + 0.75)), round(h * (y + 0.75)))
+            out[f"{rel}#window{i}"] = im.crop(box)
+    return out
+
+
+def lfw_faces() -> dict[str, Image.Image]:
+    """scikit-image's LFW subset (100 faces, 100 non-faces, 25x25 grey), enlarged: many
+    alike, low-detail pictures, the hard case for false matches."""
+    folder = _skimage_data()
+    if folder is None or not (folder / "lfw_subset.npy").is_file():
+        return {}
+    faces = np.load(folder / "lfw_subset.npy")
+    return {
+        f"skimage/lfw_subset[{i}]": Image.fromarray((a * 255).astype(np.uint8))
+        .convert("RGB")
+        .resize((200, 200), Image.Resampling.BICUBIC)
+        for i, a in enumerate(faces)
+    }
+
+
+def folder_images(folder: Path) -> dict[str, Image.Image]:
+    """Every readable image in a folder tree (unrelated images of the user's choosing)."""
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        if p.suffix.lower() in (".jpg", ".jpeg", ".png", ".webp", ".gif"):
+            try:
+                out[f"extra/{p.relative_to(folder)}"] = load_image(p, max_side=1024).convert("RGB")
+            except Exception:  # noqa: BLE001 - a benchmark skips what it cannot read
+                continue
+    return out
 
 
 def heldout_photos() -> dict[str, Image.Image]:
@@ -318,10 +366,24 @@ def min_distance(queries: list[str], index: np.ndarray) -> np.ndarray:
     return _POP[q[:, None, :] ^ index[None, :, :]].sum(axis=2).min(axis=0)
 
 
+def listed_windows(im: Image.Image) -> list[Image.Image]:
+    """Two 70% windows of an unrelated image, listed beside it (see the module docstring)."""
+    w, h = im.size
+    return [
+        im.crop((0, 0, round(w * 0.7), round(h * 0.7))),
+        im.crop((round(w * 0.3), round(h * 0.3), w, h)),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--synthetic", type=int, default=200)
+    parser.add_argument("--synthetic", type=int, default=600)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--sets", default="tuning,heldout", help="photo sets to measure")
+    parser.add_argument("--kinds", default="", help="comma-separated words; '' keeps all")
+    parser.add_argument("--windows", action="store_true", help="add 75%% windows of tuning photos")
+    parser.add_argument("--no-false-matches", action="store_true")
+    parser.add_argument("--extra-unrelated", type=Path, action="append", default=[])
     args = parser.parse_args()
     if not VECTORS.is_dir():
         sys.exit(f"{VECTORS} not found")
@@ -330,22 +392,27 @@ def main() -> None:
 
     # ---- recall per edit kind, on each set of photos
     tuning = {rel: load_image(VECTORS / rel, max_side=1024).convert("RGB") for rel in TUNING}
+    if args.windows:
+        tuning |= windows(tuning)
     heldout = heldout_photos()
+    sets = {"tuning": tuning, "heldout": heldout}
+    measured = {name: sets[name] for name in args.sets.split(",")}
     kinds = edit_kinds(rng)
+    words = [w for w in args.kinds.split(",") if w]
+    if words:
+        kinds = {k: v for k, v in kinds.items() if any(w in k for w in words)}
     counts: list[int] = []
     edited_queries: list[tuple[str, list[str]]] = []  # (group, query hashes) for false matches
     print(f"# media_edits.py, {machine()}")
     print(
-        f"tuning photos: {len(tuning)}; held-out photos: {len(heldout)}"
+        ", ".join(f"{name} photos: {len(photos)}" for name, photos in measured.items())
         + ("" if _skimage_data() else " (scikit-image not installed: its photos are left out)")
     )
-    print(
-        f"{'edit':44s} {'n':>4s} {'tune plain':>10s} {'tune query':>10s} {'n':>4s} "
-        f"{'held plain':>10s} {'held query':>10s}"
-    )
+    header = (f" {'n':>4s} {name + ' plain':>13s} {name + ' query':>13s}" for name in measured)
+    print(f"{'edit':44s}" + "".join(header))
     for kind, fns in kinds.items():
         cells = []
-        for photos in (tuning, heldout):
+        for photos in measured.values():
             plain_hits = query_hits = n = 0
             for rel, im in photos.items():
                 target = bits([hash_image(im).hex])
@@ -354,22 +421,26 @@ def main() -> None:
                     plain = hash_image(edited)
                     qs = query_hashes(edited)
                     counts.append(len(qs))
-                    edited_queries.append((group_of(rel), qs))
+                    edited_queries.append((group_of(rel.split("#")[0]), qs))
                     n += 1
                     plain_hits += (
                         plain.quality >= MIN_QUALITY
                         and min_distance([plain.hex], target)[0] <= RADIUS
                     )
                     query_hits += min_distance(qs, target)[0] <= RADIUS
-            cells.append(f"{n:4d} {plain_hits / max(n, 1):10.0%} {query_hits / max(n, 1):10.0%}")
-        print(f"{kind:44s} {cells[0]} {cells[1]}", flush=True)
+            cells.append(f"{n:4d} {plain_hits / max(n, 1):13.0%} {query_hits / max(n, 1):13.0%}")
+        print(f"{kind:44s} " + " ".join(cells), flush=True)
 
-    # ---- cost: query hashes and time per photo (unedited), all photos
+    # ---- cost: query hashes and time per photo (unedited), all measured photos
     per_ms = []
-    for im in [*tuning.values(), *heldout.values()]:
-        t0 = time.perf_counter()
-        query_hashes(im)
-        per_ms.append((time.perf_counter() - t0) * 1000)
+    for photos in measured.values():
+        for im in photos.values():
+            t0 = time.perf_counter()
+            query_hashes(im)
+            per_ms.append((time.perf_counter() - t0) * 1000)
+    if args.no_false_matches:
+        _print_cost(counts, per_ms, began)
+        return
 
     # ---- false matches between unrelated images
     files = sorted(
@@ -383,22 +454,37 @@ def main() -> None:
             images.append((group_of(str(p.relative_to(VECTORS))), load_image(p, max_side=512)))
         except Exception as exc:  # noqa: BLE001 - a benchmark reports and goes on
             print(f"skip {p}: {exc}")
-    for rel, im in {**heldout, **other_bundled()}.items():
+    bundled = {**heldout, **other_bundled(), **lfw_faces()}
+    for folder in args.extra_unrelated:
+        bundled |= folder_images(folder)
+    for rel, im in bundled.items():
         images.append((group_of(rel), im))
     for i, im in enumerate(synthetic(args.synthetic, rng)):
         images.append((f"synthetic-{i}", im))
     plain = [hash_image(im) for _, im in images]
     keep = [i for i, h in enumerate(plain) if h.quality >= MIN_QUALITY]
-    groups = np.array([images[i][0] for i in keep])
-    index = bits([plain[i].hex for i in keep])
+    listed_groups, listed_hexes = [], []
+    for i in keep:
+        listed_groups.append(images[i][0])
+        listed_hexes.append(plain[i].hex)
+        for window in listed_windows(images[i][1]):
+            h = hash_image(window)
+            if h.quality >= MIN_QUALITY:
+                listed_groups.append(images[i][0])
+                listed_hexes.append(h.hex)
+    groups = np.array(listed_groups)
+    index = bits(listed_hexes)
     pairs_plain = pairs_query = pairs_edited = 0
     total_pairs = 0
+    unrelated_ms = []
     for i in keep:
         g, im = images[i]
         other = groups != g
         total_pairs += int(other.sum())
         pairs_plain += int((min_distance([plain[i].hex], index)[other] <= RADIUS).sum())
+        t0 = time.perf_counter()
         qs = query_hashes(im)
+        unrelated_ms.append((time.perf_counter() - t0) * 1000)
         counts.append(len(qs))
         pairs_query += int((min_distance(qs, index)[other] <= RADIUS).sum())
     edited_pairs = 0
@@ -410,8 +496,9 @@ def main() -> None:
     print()
     print(
         f"unrelated set: {len(keep)} images of quality >= {MIN_QUALITY} in {n_groups} groups "
-        f"({len(files)} files from pdq_test_vectors, {len(images) - len(files) - args.synthetic} "
-        f"bundled with matplotlib/scikit-learn/scikit-image, {args.synthetic} synthetic)"
+        f"({len(files)} files from pdq_test_vectors, {len(bundled)} bundled with "
+        f"matplotlib/scikit-learn/scikit-image or in --extra-unrelated, {args.synthetic} "
+        f"synthetic); {len(index)} listed hashes with their windows"
     )
     print(f"false-matching pairs, plain hash as query:      {pairs_plain} of {total_pairs}")
     print(f"false-matching pairs, query_hashes as query:    {pairs_query} of {total_pairs}")
@@ -420,12 +507,21 @@ def main() -> None:
         f"{pairs_edited} of {edited_pairs}"
     )
     print(
+        f"query_hashes time per unrelated image: median {statistics.median(unrelated_ms):.0f} ms"
+        f" ({1000 / statistics.mean(unrelated_ms):.1f} images/s)"
+    )
+    _print_cost(counts, per_ms, began)
+
+
+def _print_cost(counts: list[int], per_ms: list[float], began: float) -> None:
+    print(
         f"query hashes per image (edited and unrelated images): median "
         f"{statistics.median(counts):.0f}, mean {statistics.mean(counts):.1f}, max {max(counts)}"
     )
     print(
         f"query_hashes time per unedited photo: median {statistics.median(per_ms):.0f} ms, "
-        f"max {max(per_ms):.0f} ms (pin to one core with taskset for stable figures)"
+        f"max {max(per_ms):.0f} ms, {1000 / statistics.mean(per_ms):.1f} photos/s "
+        "(pin to one core with taskset for stable figures)"
     )
     print(f"({time.perf_counter() - began:.0f} s)")
 
