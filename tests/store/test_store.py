@@ -197,3 +197,17 @@ def test_many_accounts_and_their_posts_at_once(store, monkeypatch):
         store.get_accounts([SubjectRef.post("twitter", "p1")])
     with pytest.raises(StoreError, match="not an account"):
         list(store.posts_of([SubjectRef.post("twitter", "p1")]))
+
+
+def test_post_skeletons_keep_the_structure_and_drop_the_content(store):
+    full = [
+        post(1, 1, urls=("https://justpaste.it/x",), hashtags=("is",), mentions=("2",), media_hashes=("abc",)),
+        post(2, 2, repost_of_id="p1"),
+        post(3, 1, quote_of_id="p2", reply_to_id="p1"),
+    ]
+    store.insert_posts(full)
+    skeletons = list(store.post_skeletons())
+    assert [(p.id, p.author_id, p.created_at, p.reply_to_id, p.repost_of_id, p.quote_of_id) for p in skeletons] == [
+        (p.id, p.author_id, p.created_at, p.reply_to_id, p.repost_of_id, p.quote_of_id) for p in store.posts()
+    ]
+    assert all(p.text == "" and not (p.urls or p.hashtags or p.mentions or p.media_hashes) for p in skeletons)

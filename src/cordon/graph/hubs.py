@@ -184,7 +184,7 @@ class HubRanker:
         index = _Index()
         official_ids = {index.of(ref.platform, ref.id) for ref in officials}
         is_store = isinstance(source, Store)
-        posts = source.posts() if is_store else source.posts
+        posts = source.post_skeletons() if is_store else source.posts
         table = _PostTable.read(posts, index)
         interactions: Sequence[Interaction] = ()
         if not is_store:

@@ -361,6 +361,13 @@ class Store(ABC):
             raise StoreError(f"posts: author {author} is not an account")
         return self._posts(author)
 
+    def post_skeletons(self) -> Iterator[Post]:
+        """Every post's structure, in posts()' order: platform, id, author, time and what it
+        replies to, reposts or quotes, with no text, links, media, mentions or hashtags (empty
+        in the Post given). The cascade analyses (hubs) read nothing else, and decoding the
+        rest was most of their read."""
+        return self._post_skeletons()
+
     def posts_of(self, authors: Iterable[SubjectRef]) -> Iterator[Post]:
         """The posts of several authors, each author's together and in time order, read in one
         query per platform and chunk of authors: a batch of a stream or a partition of a
@@ -806,6 +813,8 @@ class Store(ABC):
     def _get_accounts(self, refs: list[SubjectRef]) -> dict[SubjectRef, Account]: ...
     @abstractmethod
     def _posts_of(self, authors: list[SubjectRef]) -> Iterator[Post]: ...
+    @abstractmethod
+    def _post_skeletons(self) -> Iterator[Post]: ...
     @abstractmethod
     def _set_account_status(self, ref: SubjectRef, status: AccountStatus) -> None: ...
     @abstractmethod

@@ -107,6 +107,15 @@ def row_to_post(r: Mapping[str, Any]) -> Post:
     )
 
 
+def row_to_post_skeleton(r: Mapping[str, Any]) -> Post:
+    """A post's structure only (Store.post_skeletons): the text and the lists stay empty."""
+    return Post(
+        platform=r["platform"], id=r["id"], author_id=r["author_id"], text="",
+        created_at=utc(r["created_at"]), reply_to_id=r["reply_to_id"],
+        repost_of_id=r["repost_of_id"], quote_of_id=r["quote_of_id"],
+    )
+
+
 def row_to_interaction(r: Mapping[str, Any]) -> Interaction:
     return Interaction(
         platform=r["platform"], kind=InteractionKind(r["kind"]), source_id=r["source_id"],

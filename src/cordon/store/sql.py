@@ -527,6 +527,11 @@ class SqlStore(Store):
                         out[account.ref] = account
         return out
 
+    def _post_skeletons(self) -> Iterator[Post]:
+        c = posts.c
+        query = select(c.platform, c.id, c.author_id, c.created_at, c.reply_to_id, c.repost_of_id, c.quote_of_id)
+        return self._stream(query.order_by(c.platform, c.author_id, c.created_at, c.id), codec.row_to_post_skeleton)
+
     def _posts_of(self, authors: list[SubjectRef]) -> Iterator[Post]:
         for platform, ids in sorted(_by_platform(authors).items()):
             for chunk in _chunks(sorted(ids)):
