@@ -17,6 +17,7 @@ def worker_command(
     policy: Annotated[Path | None, typer.Option(help="Policy YAML; default: the built-in policy.")] = None,
     metrics_port: Annotated[int | None, typer.Option(help="Serve Prometheus /metrics on this port.")] = None,
     partitions: Annotated[int, typer.Option(help="Partitions of the event topic, when the worker creates it (Kafka).")] = 12,
+    signup: Annotated[bool, typer.Option(help="Match new accounts against the suspended ones at sign-up, before they post.")] = True,
 ) -> None:
     """Consume events (accounts, posts, interactions, reports) from the stream in a consumer
     group: write them to the store, score the accounts they touch, and open cases and carry
@@ -24,7 +25,8 @@ def worker_command(
     SIGINT or SIGTERM, then finishes the batches in flight."""
     from cordon.config import get_settings
     from cordon.enforce import Executor
-    from cordon.enforce.actuators import InternalActuator
+    from cordon.enforce.actuators import configured_actuators
+    from cordon.feeds.signup import SignupDetector
     from cordon.policy import default_policy, load_policy
     from cordon.stream.assess import LiveAssessor
     from cordon.stream.connect import open_transport
@@ -37,7 +39,10 @@ def worker_command(
     if metrics_port is not None:
         metrics.serve(metrics_port)
     with command_store(store_url) as store:
-        assessor = LiveAssessor(store, rules, Executor(store, [InternalActuator(store)]))
+        executor = Executor(store, configured_actuators(store, settings))
+        # Returning accounts are matched at sign-up, on profile and first follows (feeds/signup.py).
+        detector = SignupDetector.from_store(store, rules) if signup else None
+        assessor = LiveAssessor(store, rules, executor, signup=detector)
         worker = Worker(open_transport(settings, partitions), assessor, batch_size=settings.stream_batch_size,
                         max_in_flight=settings.stream_max_in_flight, metrics=metrics)
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -97,6 +97,15 @@ class SignupDetector:
             return cls(**kwargs).fit([])
         return cls(**kwargs).fit(profiles_from_store(store, suspended, suspended_at=suspended_at))
 
+    def refit(self, store) -> SignupDetector:
+        """The same detector (threshold, limits, accounts in sign-up) fitted on the store's
+        suspended accounts as they are now: a worker calls it when suspensions change."""
+        fresh = SignupDetector.from_store(
+            store, threshold=self.threshold, early_follows=self.early_follows, max_tracked=self.max_tracked,
+        )
+        fresh._tracked = self._tracked
+        return fresh
+
     # -- events --------------------------------------------------------------------------
     def observe(self, records: Sequence[object], new_accounts: Collection[SubjectRef] | None = None,
                 ) -> dict[SubjectRef, EvasionScore]:

@@ -29,6 +29,13 @@ What differs from the batch pipeline, on purpose (docs/streaming.md, "Scope of a
   pipeline gives up to 2 (or down to near 0). This report component is recomputed on every
   live score, so `cordon assess` corrects it only until the account's next event.
 
+Returning accounts at sign-up: with a SignupDetector (feeds/signup.py), a brand-new account
+is matched against the suspended accounts on its profile and its first follows, before it
+posts, and that score is its evasion component (the higher of it and the saved one). A follow
+by an account still in sign-up re-scores it. The detector's memory of accounts in sign-up is
+the worker's own (lost on restart: those accounts are then scored by the next `cordon
+assess`), and it is refitted when the log shows new suspensions.
+
 An account the store does not hold (a post arrived before its author's profile) is scored
 and may get a case, but is not suspended: there is no row to suspend, and an actuator
 failing on it would make the batch retry forever. The suspension happens when its account
@@ -61,6 +68,7 @@ from cordon.domain import (
     SubjectRef,
 )
 from cordon.enforce import Executor
+from cordon.feeds.signup import SignupDetector
 from cordon.ingest.records import Record
 from cordon.policy import OpenCase, Policy, Suspend, evaluate
 from cordon.risk.evasion import EvasionScore
@@ -116,6 +124,8 @@ class Context:
     reporters: dict[SubjectRef, Account] = field(default_factory=dict)
     post_authors: dict[SubjectRef, SubjectRef] = field(default_factory=dict)
     prior: dict[SubjectRef, AccountRisk] = field(default_factory=dict)
+    # Evasion scores at sign-up (SignupDetector), for new accounts and their early follows.
+    signup: dict[SubjectRef, EvasionScore] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +192,7 @@ class LiveAssessor:
 
     def __init__(
         self, store: Store, policy: Policy, executor: Executor, scorer: TextScorer | None = None,
-        clock: Clock = _now, known_every: int = 100,
+        clock: Clock = _now, known_every: int = 100, signup: SignupDetector | None = None,
     ) -> None:
         from cordon.stream.scoring import CachingTextScorer
 
@@ -198,6 +208,8 @@ class LiveAssessor:
         # Subjects with a report in the store: read once, then kept up to date from the
         # batches' own reports and the log (which shows other workers' logged reports).
         self._reported: set[SubjectRef] | None = None
+        self.signup = signup
+        self._signup_fitted_at = -1  # the log's suspension count the detector was fitted on
 
     # -- 1. read ---------------------------------------------------------------------------
     def load(self, batch: Records) -> Context:
@@ -221,6 +233,11 @@ class LiveAssessor:
         ctx.post_authors.update(self.store.post_authors(unknown) if unknown else {})
         accounts.update(ctx.post_authors.values())
         ctx.accounts = self.store.get_accounts(accounts)
+        if self.signup is not None:
+            ctx.signup = self._signup_scores(batch, ctx.accounts)
+            extra = [ref for ref in ctx.signup if ref not in accounts]  # re-scored by a follow
+            ctx.accounts.update(self.store.get_accounts(extra) if extra else {})
+            accounts.update(extra)
         ctx.posts = {ref: [] for ref in accounts}
         for post in self.store.posts_of(accounts):
             ctx.posts[post.author_ref].append(post)
@@ -235,12 +252,26 @@ class LiveAssessor:
         ctx.prior = {r.account: r for r in self.store.risks(accounts=accounts)} if accounts else {}
         return ctx
 
+    def _signup_scores(self, batch: Records, stored: Mapping[SubjectRef, Account]) -> dict[SubjectRef, EvasionScore]:
+        """The detector's scores for the batch's accounts in sign-up. Refitted first when the
+        log shows suspensions it has not seen. Replaying a batch adds nothing: a follow is
+        kept once, and an account the store already holds starts no new sign-up."""
+        assert self.signup is not None
+        if self.log.suspensions != self._signup_fitted_at:
+            self.signup = self.signup.refit(self.store)
+            self._signup_fitted_at = self.log.suspensions
+        new = {a.ref for a in batch.accounts if a.ref not in stored}
+        # Accounts, then follows, then posts: within a batch (milliseconds of traffic) a
+        # post ends a sign-up after the follows that came with it.
+        return self.signup.observe([*batch.accounts, *batch.interactions, *batch.posts], new)
+
     # -- 2. score (pure) ---------------------------------------------------------------------
     def score(self, batch: Records, ctx: Context) -> Scored:
         """Each touched account's risk and the policy's decisions on it. Raises when a
         signal does: the caller isolates the event that made it."""
         accounts, _ = _touched_targets(batch)
         accounts.update(a for a in ctx.post_authors.values())
+        accounts.update(ctx.signup)
         profiles = {a.ref: a for a in batch.accounts}  # the newest profile wins
         new_posts: dict[SubjectRef, dict[str, Post]] = {}  # by author, then post id (one platform)
         for p in batch.posts:
@@ -259,6 +290,9 @@ class LiveAssessor:
         for (_, ref, posts), (text, _) in zip(todo, self.scorer.score_accounts(todo), strict=True):
             known = self._known.score_posts(posts) if self._known else NOTHING_KNOWN
             network, evasion = _graph_components(ctx.prior.get(ref))
+            early = ctx.signup.get(ref)
+            if early is not None and (evasion is None or early.value > evasion.value):
+                evasion = early
             risk = fuse(text, figures.get(ref, 0), known, network, evasion)
             risks.append(risk)
             decisions[ref] = evaluate(self.policy, risk, figures.get(ref, 0), brigaded=figures.brigaded(ref))

@@ -27,6 +27,8 @@ class LogView:
         # Per target: the report ids of the brigades flagged on it so far.
         self.brigades: dict[SubjectRef, set[str]] = {}
         self.decisions: list[ModerationEvent] = []
+        # Suspensions carried out so far: the sign-up detector refits when this moves.
+        self.suspensions = 0
         # Read once: apply_event would otherwise read the settings again for every case opened.
         self._sla = current_sla()
 
@@ -54,6 +56,8 @@ class LogView:
             self.brigades.setdefault(event.subject, set()).update(event.payload.get("report_ids", ()))
         elif event.name is EventName.DECIDED:
             self.decisions.append(event)
+        elif event.name is EventName.ACTION_EXECUTED and event.payload.get("action") == "suspend":
+            self.suspensions += 1
 
     def waiting_case(self, subject: SubjectRef) -> str | None:
         """The id of the subject's case waiting for review, if it has one."""
