@@ -348,3 +348,6 @@ app.command("serve")(serve_command)
 app.command("worker")(worker_command)
 app.command("publish")(publish_command)
 app.add_typer(backfill_app, name="backfill")
+from cordon.cli_feeds import feeds_app
+
+app.add_typer(feeds_app, name="feeds")
