@@ -13,8 +13,6 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from cordon.cli_support import command_store, out
 from cordon.domain import Actor, Case, Role
@@ -207,19 +205,20 @@ def list_cases(
         if state_name in WAITING_STATES:
             waiting[name] = waiting.get(name, 0) + n
     header = ", ".join(f"{q}: {n}" for q, n in sorted(waiting.items())) or "none"
-    out.print(f"waiting per queue: {header}", highlight=False, markup=False)
+    out.print(f"waiting per queue: {header}", highlight=False, markup=False, soft_wrap=True)
     now = datetime.now(UTC)
-    table = Table(show_lines=False)
-    for column in ("case", "queue", "state", "priority", "risk", "claimed by", "SLA due", "subject"):
-        table.add_column(column, no_wrap=True)
+    # One line a case, never wrapped or cut: the id is what the next command needs, and the
+    # output is often piped (grep, cut) rather than read in a wide terminal.
+    out.print("case             queue        state      priority  risk   claimed by  SLA due                 subject",
+              highlight=False, markup=False, soft_wrap=True)
     for case in found:
         due = _when(case.sla_due) + (" LATE" if case.sla_due and case.sla_due < now else "")
-        table.add_row(
-            escape(case.id), escape(case.queue), case.state.value, f"{case.priority:.3f}",
-            "-" if case.risk is None else f"{case.risk:.3f}", escape(case.assigned_to or "-"), due,
-            escape(str(case.subject)),
+        risk = "-" if case.risk is None else f"{case.risk:.3f}"
+        out.print(
+            f"{case.id:<16} {case.queue:<12} {case.state.value:<10} {case.priority:8.3f}  {risk:<6} "
+            f"{case.assigned_to or '-':<11} {due:<23} {case.subject}",
+            highlight=False, markup=False, soft_wrap=True,
         )
-    out.print(table)
 
 
 @cases_app.command("bulk-decide")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, nulls_last, or_, select
+from sqlalchemy import Connection, delete, func, insert, or_, select
 from sqlalchemy.sql import Select
 
 from cordon.cases.sla import SlaPolicy
@@ -22,15 +22,18 @@ from cordon.domain import Case, CaseState, ModerationEvent, SubjectKind, Subject
 from cordon.domain.cases import CaseQuery
 from cordon.errors import StoreConflict
 from cordon.store import codec
-from cordon.store.schema import case_status
+from cordon.domain.cases import WAITING_STATES
+from cordon.store.schema import WAITING_PREDICATE, case_status
 
 #: Orders of Store.cases(): the queue page's columns. Each ends on case_id, so pages are stable.
 _c = case_status.c
 ORDERS: Mapping[str, tuple] = {
     "priority": (_c.priority.desc(), _c.opened_at, _c.case_id),
     "age": (_c.opened_at, _c.case_id),
-    "sla": (nulls_last(_c.sla_due.asc()), _c.priority.desc(), _c.case_id),
-    "risk": (nulls_last(_c.risk.desc()), _c.priority.desc(), _c.case_id),
+    # Missing values last, as a leading IS NULL term the same on both backends and the same
+    # as the partial indexes' (schema.WAITING_ORDERS).
+    "sla": (_c.sla_due.is_(None), _c.sla_due, _c.priority.desc(), _c.case_id),
+    "risk": (_c.risk.is_(None), _c.risk.desc(), _c.priority.desc(), _c.case_id),
 }
 
 # Below SQLite's default limit of bound parameters per statement.
@@ -149,7 +152,10 @@ def select_cases(query: CaseQuery) -> Select:
     statement = select(case_status)
     if query.queue is not None:
         statement = statement.where(_c.queue == query.queue)
-    if query.states:
+    if query.states and set(query.states) == set(WAITING_STATES):
+        # Word for word the partial indexes' predicate, so both planners can use them.
+        statement = statement.where(WAITING_PREDICATE)
+    elif query.states:
         states = [s.value for s in query.states]
         statement = statement.where(_c.state == states[0] if len(states) == 1 else _c.state.in_(states))
     if query.assigned_to is not None:

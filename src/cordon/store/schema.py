@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 metadata = MetaData()
@@ -270,3 +271,22 @@ Index(
     "ix_case_status_queue",
     case_status.c.state, case_status.c.queue, case_status.c.priority.desc(), case_status.c.opened_at,
 )
+
+# The queue page across states: every case waiting for a person (a page spans four states),
+# in each order the page offers. Partial indexes over waiting cases only (migration 0007):
+# a page reads its 50 entries in order instead of sorting every waiting case, which took
+# 40-60 ms at 100k on PostgreSQL (0.15 ms with them). A query uses them when it says
+# WAITING_PREDICATE word for word (store/case_status.py).
+WAITING_PREDICATE = text("state IN ('open', 'assigned', 'escalated', 'appealed')")
+_cs = case_status.c
+WAITING_ORDERS = {
+    "ix_case_waiting_priority": (_cs.priority.desc(), _cs.opened_at, _cs.case_id),
+    "ix_case_waiting_age": (_cs.opened_at, _cs.case_id),
+    # "Missing last" as a leading IS NULL term: SQLite cannot index NULLS LAST, and the two
+    # backends put NULLs at opposite ends by default.
+    "ix_case_waiting_sla": (_cs.sla_due.is_(None), _cs.sla_due, _cs.priority.desc(), _cs.case_id),
+    "ix_case_waiting_risk": (_cs.risk.is_(None), _cs.risk.desc(), _cs.priority.desc(), _cs.case_id),
+    "ix_case_waiting_queue": (_cs.queue, _cs.priority.desc(), _cs.opened_at, _cs.case_id),
+}
+for _name, _columns in WAITING_ORDERS.items():
+    Index(_name, *_columns, postgresql_where=WAITING_PREDICATE, sqlite_where=WAITING_PREDICATE)
