@@ -1,11 +1,14 @@
 """The console in a real browser: Debian's Chromium, driven by Playwright, against uvicorn on
 a free port. The hostile account's payloads must stay inert (no script runs, no dialog
-opens), and no request may leave 127.0.0.1. Screenshots of the key pages go to
-docs/screenshots/."""
+opens), and no request may leave 127.0.0.1. Screenshots of the key pages go to a temporary
+folder, or to docs/screenshots/ with CORDON_UPDATE_SCREENSHOTS=1 (a test run never changes the
+repository's files otherwise)."""
 
 from __future__ import annotations
 
+import os
 import socket
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -19,7 +22,8 @@ from webkit import HOSTILE, PASSWORD, USERS
 from cordon.domain import AccountStatus, Role
 from cordon.web import create_app
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SHOTS = DOCS_SHOTS if os.environ.get("CORDON_UPDATE_SCREENSHOTS") == "1" else Path(tempfile.mkdtemp(prefix="cordon-shots-"))
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
          "--no-first-run", "--disable-component-update", "--disable-sync"]
 
