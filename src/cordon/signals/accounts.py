@@ -16,6 +16,13 @@ from cordon.signals.text.lexicon import ExtremismLexicon, ThreatLexicon
 POST_WEIGHT = 0.6
 PROFILE_WEIGHT = 0.8
 TOP_POSTS = 3
+# The most a trained model's reading of a bio can give an account with no posts: below the
+# default policy's review threshold (0.5), so a bio alone never queues anyone on the model's
+# word. A bio is a few words, out of the distribution the models learned on (posts), and on
+# bios they lean on place names: "Reporter covering Syria and Iraq. Based in Erbil." scored
+# 0.645, "Mosul" 0.923. The lexicon, which finds only explicit markers in names, bios and
+# places ("abu_dawla", "#khilafah"), is not capped; posts, when they come, are scored as ever.
+MODEL_BIO_ALONE_CAP = 0.45
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +157,8 @@ def _profile_text(account: Account | None) -> str:
 def _aggregate(how: str, posts: list[float], profile: float | None) -> float:
     if how == "mean":
         # The profile counts as one more post.
+        if not posts and profile is not None:
+            return min(profile, MODEL_BIO_ALONE_CAP)
         values = posts + ([profile] if profile is not None else [])
         return sum(values) / len(values) if values else 0.0
     top = sorted(posts, reverse=True)[:TOP_POSTS]
