@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import uuid
 from collections.abc import Iterator
@@ -12,14 +11,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # jetstream_server.py, feeds_support.py
 
+from feeds_support import missing  # noqa: E402
+
 REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
-def missing(reason: str) -> None:
-    """Skip on a user's machine; fail where CORDON_REQUIRE_SERVICES=1 (CI)."""
-    if os.environ.get("CORDON_REQUIRE_SERVICES", "") not in ("", "0", "false"):
-        pytest.fail(f"{reason} (CORDON_REQUIRE_SERVICES=1 makes this a failure)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")

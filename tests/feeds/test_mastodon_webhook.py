@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from feeds_support import Served, TcpProxy
+from feeds_support import Served, TcpProxy, missing
 
 from cordon.domain import Account, Post, Report
 from cordon.feeds import signature
@@ -35,7 +35,7 @@ _RECORDED = {
 
 def _fixture_body(name: str) -> dict:
     if not FIXTURES.is_dir():
-        pytest.skip(f"{FIXTURES} not found")
+        missing(f"{FIXTURES} not found: the Mastodon fixtures live in ../shared/data")
     method, path = _RECORDED[name]
     for text in (FIXTURES / name).read_text().splitlines():
         line = json.loads(text)
