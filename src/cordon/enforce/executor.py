@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from cordon.domain import Action, ActionKind, EventName, ModerationEvent, SubjectKind
 from cordon.enforce.actuators.base import Actuator
-from cordon.enforce.outbox import Dispatcher, action_key
+from cordon.enforce.outbox import Dispatcher, action_key, last_executed_seq
 from cordon.enforce.watch import Hold, blocking_hold
 from cordon.store import Store
 from cordon.store.base import OutboxEntry
@@ -67,11 +67,7 @@ class Executor:
     def key(self, action: Action, history: Sequence[ModerationEvent] | None = None) -> str:
         """The action's idempotency key (outbox.action_key), from the subject's events."""
         events = self._store.events(subject=action.subject) if history is None else history
-        last = 0
-        for event in events:
-            if event.name is EventName.ACTION_EXECUTED and event.seq is not None:
-                last = event.seq
-        return action_key(action, last)
+        return action_key(action, last_executed_seq(events))
 
     def execute(self, action: Action, events: Sequence[ModerationEvent] = ()) -> ModerationEvent | None:
         """Apply the action; returns the recorded event, or None when nothing needed doing

@@ -25,7 +25,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Self
@@ -66,10 +66,10 @@ def action_key(action: Action, after_seq: int = 0) -> str:
     return hashlib.sha256(orjson.dumps(fields)).hexdigest()
 
 
-def last_executed_seq(store: Store, action: Action) -> int:
-    """The seq of the last ACTION_EXECUTED on the action's subject, 0 if none."""
+def last_executed_seq(events: Iterable[ModerationEvent]) -> int:
+    """The seq of the last ACTION_EXECUTED among a subject's events, 0 if none."""
     last = 0
-    for event in store.events(subject=action.subject):
+    for event in events:
         if event.name is EventName.ACTION_EXECUTED and event.seq is not None:
             last = event.seq
     return last
