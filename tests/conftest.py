@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,20 +9,10 @@ from pathlib import Path
 import pytest
 
 from cordon.config import Settings
+from service_checks import missing
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
-
-
-def services_required() -> bool:
-    return os.environ.get("CORDON_REQUIRE_SERVICES", "") not in ("", "0", "false")
-
-
-def missing(reason: str) -> None:
-    """Skip on a user's machine; fail in CI, where CORDON_REQUIRE_SERVICES=1."""
-    if services_required():
-        pytest.fail(f"{reason} (CORDON_REQUIRE_SERVICES=1 makes this a failure)")
-    pytest.skip(reason)  # only on a user's machine: under CORDON_REQUIRE_SERVICES it failed above
 
 
 @pytest.fixture(scope="session")

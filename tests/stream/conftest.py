@@ -3,12 +3,12 @@ fixture, so that every test in this folder runs over every transport."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
+from service_checks import missing
 from tansu_broker import BrokerError, free_port, start_tansu, tansu_binary
 
 from cordon.stream.transport import Publisher, Transport
@@ -20,13 +20,6 @@ REDIS_URL = "redis://127.0.0.1:6379/15"
 # even a busy test machine keeps a 2 s session alive.
 SESSION_TIMEOUT_MS = 2000
 PARTITIONS = 4
-
-
-def missing(reason: str) -> None:
-    """As tests/conftest.py's: skip on a user's machine, fail where CORDON_REQUIRE_SERVICES=1."""
-    if os.environ.get("CORDON_REQUIRE_SERVICES", "") not in ("", "0", "false"):
-        pytest.fail(f"{reason} (CORDON_REQUIRE_SERVICES=1 makes this a failure)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
