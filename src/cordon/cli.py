@@ -334,13 +334,14 @@ app.add_typer(audit_app, name="audit")
 # Review and enforcement: cases, watch holds, evidence, escalations; the console; live intake
 # and backfills.
 from cordon.cli_backfill import backfill_app
-from cordon.cli_cases import case_app, cases_app
+from cordon.cli_cases import case_app, cases_app, maintain_command
 from cordon.cli_holds import escalate_command, evidence_app, watch_app
 from cordon.cli_serve import serve_command
 from cordon.cli_worker import publish_command, worker_command
 
 app.add_typer(case_app, name="case")
 app.add_typer(cases_app, name="cases")
+app.command("maintain")(maintain_command)
 app.add_typer(watch_app, name="watch")
 app.add_typer(evidence_app, name="evidence")
 app.command("escalate")(escalate_command)

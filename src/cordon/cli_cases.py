@@ -252,3 +252,21 @@ def rebuild(store_url: StoreOpt = None) -> None:
     with command_store(store_url) as store:
         n = store.rebuild_cases()
     out.print(f"rebuilt {n} cases from the log", highlight=False, markup=False)
+
+
+def maintain_command(
+    grace_minutes: Annotated[float, typer.Option(
+        "--grace-minutes", min=0, help="Finish only decisions older than this (one in flight closes in seconds).",
+    )] = 5.0,
+    store_url: StoreOpt = None,
+) -> None:
+    """Housekeeping, idempotent, for cron: end the watch holds past their expiry (reinstating
+    accounts no longer held) and carry out decisions a crash cut short. The stream worker does
+    the same every CORDON_MAINTAIN_SECONDS."""
+    from datetime import timedelta
+
+    from cordon.cases.maintenance import maintain
+
+    with _service(store_url) as service:
+        done = maintain(service.store, service.executor, grace=timedelta(minutes=grace_minutes))
+    out.print(str(done), highlight=False, soft_wrap=True)

@@ -44,7 +44,8 @@ def worker_command(
         detector = SignupDetector.from_store(store, rules) if signup else None
         assessor = LiveAssessor(store, rules, executor, signup=detector)
         worker = Worker(open_transport(settings, partitions), assessor, batch_size=settings.stream_batch_size,
-                        max_in_flight=settings.stream_max_in_flight, metrics=metrics)
+                        max_in_flight=settings.stream_max_in_flight, metrics=metrics,
+                        maintain_every=settings.maintain_seconds)
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: worker.stop())
         out.print(f"worker consuming {settings.stream_topic} ({settings.stream_backend}) "

@@ -95,6 +95,13 @@ class Settings(BaseSettings):
         description="The longest a watch hold may run, in days from when it is placed; a longer "
         "hold is refused, so every hold comes back for review.",
     )
+    maintain_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="Seconds between two housekeeping rounds of the stream worker: watch holds "
+        "past their expiry are ended, and decisions a crash cut short are carried out. 0 turns "
+        "it off in the worker (run `cordon maintain` from cron instead).",
+    )
     sla_hours: str = Field(
         default="",
         description="Hours a case may wait in each review queue before it is overdue, as "

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from cordon.cases.permissions import Permission, require
 from cordon.cases.state import ESCALATIONS
@@ -45,6 +45,8 @@ DECISIONS: dict[str, ActionKind | None] = {
 APPEAL_OUTCOMES = ("uphold", "overturn")
 # Cases a bulk decision reads per page of the read model.
 _PAGE = 1000
+#: How old a decision must be before finish_interrupted takes it for one a crash cut short.
+FINISH_GRACE = timedelta(minutes=5)
 
 
 class CaseNotFound(CordonError):
@@ -151,6 +153,27 @@ class CaseService:
             raise IllegalTransition(f"case {case_id} is {case.state.value}, not decided and waiting to close")
         kind = ActionKind.REINSTATE if case.decision == "overturn" else DECISIONS.get(case.decision or "")
         return self._carry_out(case, actor, kind, f"completing the decision of {case.decided_by}")
+
+    def finish_interrupted(self, actor: Actor, grace: timedelta = FINISH_GRACE) -> list[Case]:
+        """`finish` every case a crash left decided and not closed, once its decision is older
+        than `grace` (a decision in flight closes within a second or two; the grace keeps
+        the sweep out of its way, and should the two meet anyway, the executor runs the
+        action once and the claim lock lets one close through). Returns the cases closed."""
+        cutoff = self.clock() - grace
+        decided: list[Case] = []
+        # Read every page first: closing cases while paging would shift the pages.
+        while page := self.store.cases(
+            CaseQuery(states=(CaseState.DECIDED,)), order="age", limit=_PAGE, offset=len(decided)
+        ):
+            decided.extend(page)
+        due = [c.id for c in decided if c.updated_at is None or c.updated_at <= cutoff]
+        finished: list[Case] = []
+        for case_id in due:
+            try:
+                finished.append(self.finish(case_id, actor))
+            except (StoreConflict, IllegalTransition):
+                pass  # its reviewer closed it meanwhile
+        return finished
 
     def escalate(self, case_id: str, actor: Actor, reason: str) -> Case:
         """Send a case to the escalations queue (senior moderators, the LE liaison), unclaimed."""

@@ -211,6 +211,12 @@ class LiveAssessor:
         self.signup = signup
         self._signup_fitted_at = -1  # the log's suspension count the detector was fitted on
 
+    def maintain(self):
+        """One round of housekeeping (cordon.cases.maintenance), on this worker's store."""
+        from cordon.cases.maintenance import maintain
+
+        return maintain(self.store, self.executor)
+
     # -- 1. read ---------------------------------------------------------------------------
     def load(self, batch: Records) -> Context:
         """Read what the touched accounts' scores depend on, and fold the new log events.

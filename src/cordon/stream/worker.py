@@ -57,6 +57,7 @@ class Worker:
         self, transport: Transport, assessor: LiveAssessor, *, batch_size: int = 500,
         max_in_flight: int = 2000, metrics: WorkerMetrics | None = None,
         poll_timeout: float = 0.05, sleep: Callable[[float], None] = time.sleep, lag_every: float = LAG_EVERY,
+        maintain_every: float = 0.0,
     ) -> None:
         self.transport = transport
         self.assessor = assessor
@@ -65,6 +66,7 @@ class Worker:
         self.metrics = metrics or WorkerMetrics()
         self.poll_timeout = poll_timeout
         self.lag_every = lag_every
+        self.maintain_every = maintain_every  # seconds; 0: no housekeeping here
         self._sleep = sleep
         self._todo: queue.Queue[list[Message] | None] = queue.Queue()
         self._done: queue.Queue[Done | BaseException] = queue.Queue()
@@ -149,21 +151,42 @@ class Worker:
 
     # -- the processing thread ----------------------------------------------------------------
     def _process_loop(self) -> None:
-        while (messages := self._next_batch()) is not None:
-            try:
-                self._done.put(self._with_retries(messages))
-            except BaseException as exc:  # hand it to the consumer thread, which raises it
-                self._done.put(exc)
-                return
+        # Housekeeping (expired holds, interrupted decisions) runs here, between batches, so
+        # it never shares the store with a batch; an idle worker wakes up for it.
+        due = time.monotonic() + self.maintain_every if self.maintain_every > 0 else None
+        while (messages := self._next_batch(None if due is None else max(0.0, due - time.monotonic()))) is not None:
+            if messages:
+                try:
+                    self._done.put(self._with_retries(messages))
+                except BaseException as exc:  # hand it to the consumer thread, which raises it
+                    self._done.put(exc)
+                    return
+            if due is not None and time.monotonic() >= due:
+                self._maintain()
+                due = time.monotonic() + self.maintain_every
 
-    def _next_batch(self) -> list[Message] | None:
-        """The next polled chunk, merged with those queued behind it up to `batch_size`.
+    def _maintain(self) -> None:
+        try:
+            done = self.assessor.maintain()
+        except Exception as exc:  # the store is down, say: the next round tries again
+            self.metrics.errors.inc()
+            log.warning("housekeeping failed, trying again in %.0f s: %s", self.maintain_every, exc)
+            return
+        if done.holds_expired or done.decisions_finished:
+            log.info("housekeeping: %s", done)
+
+    def _next_batch(self, timeout: float | None = None) -> list[Message] | None:
+        """The next polled chunk, merged with those queued behind it up to `batch_size`; []
+        when `timeout` seconds pass with nothing polled.
 
         A batch costs a fixed dozen queries and commits whatever its size. At a modest rate a
         poll returns a few messages at a time; processed alone, the fixed cost would keep the
         worker behind its input (measured: p99 5 s at half the peak rate). Merged, a worker
         that falls behind catches up in bigger batches, and one that keeps up stays fast."""
-        messages = self._todo.get()
+        try:
+            messages = self._todo.get(timeout=timeout)
+        except queue.Empty:
+            return []
         while messages is not None and len(messages) < self.batch_size:
             try:
                 more = self._todo.get_nowait()
