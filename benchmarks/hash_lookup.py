@@ -115,7 +115,6 @@ def make_queries(
 
 def numpy_mih(idx: MultiIndexPdqIndex, queries: np.ndarray, radius: int = 31) -> Hits:
     """The same multi-index search in numpy alone, vectorised over the batch."""
-    obase = idx._tables[0]
     qs, items = [], []
     for t, (start, b, rho) in enumerate(
         zip(idx.layout.starts, idx.layout.bits, idx.layout.radii(radius), strict=True)
@@ -123,9 +122,9 @@ def numpy_mih(idx: MultiIndexPdqIndex, queries: np.ndarray, radius: int = 31) ->
         if rho < 0:
             continue
         keys = _substring_keys(queries, start, b).astype(np.int64)
-        probes = (keys[:, None] ^ _masks(b, rho)[None, :].astype(np.int64)) + obase[t]
-        lo = idx._offsets[probes].astype(np.int64).ravel()
-        cnt = idx._offsets[probes + 1].astype(np.int64).ravel() - lo
+        probes = keys[:, None] ^ _masks(b, rho)[None, :].astype(np.int64)
+        lo, hi = idx.bucket_ranges(t, probes.ravel())
+        cnt = hi - lo
         qi = np.repeat(np.repeat(np.arange(len(queries)), probes.shape[1]), cnt)
         pos = np.repeat(lo - np.cumsum(cnt) + cnt, cnt) + np.arange(cnt.sum())
         qs.append(qi)

@@ -311,7 +311,9 @@ def test_layouts() -> None:
     # issue 4: 10 million hashes in under 1 GB (codes, ids and offsets)
     n = 10_000_000
     ten_m = choose_layout(n)
-    assert 32 * n + 4 * ten_m.m * n + ten_m.offsets_bytes() < 1_000_000_000
+    assert ten_m.nbytes(n) == 32 * n + 4 * ten_m.m * n + ten_m.offsets_bytes(n) < 1_000_000_000
+    assert ten_m.m == 11 and ten_m.radii(31) == [2] * 10 + [1]
+    assert ten_m.offsets_bytes(n) < ten_m.offsets_bytes() / 3  # compressed blocks
     for n in (0, 1, 1000, 10**5, 10**6):
         choose_layout(n)
 

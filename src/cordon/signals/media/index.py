@@ -18,9 +18,12 @@ some other substring is within ``s - 1``. So the search enumerates, per table, e
 within that radius of the query's substring, and checks each item found there with the full
 256-bit distance. The result is exactly brute force's, for every radius.
 
-Tables are CSR: per table an ``offsets`` array over every substring value (uint32) and the
-item ids (uint32) sorted by substring value, then by id. With 10 million hashes the default
-layout is m = 12 (8 substrings of 22 bits, 4 of 20): about 950 MB with the codes.
+Tables are CSR: per table the offsets of every substring value's bucket and the item ids
+(uint32) sorted by substring value, then by id. Offsets are compressed (60 buckets a cache
+line, see :data:`BLOCK`) when a table averages at most 2 items a bucket, plain uint32
+otherwise. With 10 million hashes the default layout is m = 11 (six substrings of 24 bits
+and four of 23 at radius 2, one of 20 at radius 1): about 907 MB with the codes, which are
+kept 64-byte aligned (see :func:`_aligned_empty`).
 
 The search kernels are compiled with numba (a dependency of the project for this module).
 The same multi-index search written in numpy alone, vectorised over the whole batch (probe
@@ -141,7 +144,9 @@ def _to_bytes(hexes: Sequence[str] | str | bytes, what: str) -> bytes:
 
 
 def _bytes_to_codes(raw: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(raw).view(">u8").astype(np.uint64)
+    out = _aligned_empty((len(raw), 4), np.uint64)  # aligned: see _aligned_empty
+    out[...] = np.ascontiguousarray(raw).view(">u8")
+    return out
 
 
 def parse_pdq_hex(hexes: Sequence[str] | str | bytes) -> np.ndarray:
@@ -298,8 +303,34 @@ class LinearPdqIndex(PdqIndex):
 # --------------------------------------------------------------------------- multi-index hashing
 
 
-#: Widest substring: its table's offsets take 4 * 2**bits bytes (1 GiB at 28).
+#: Widest substring: a plain table's offsets take 4 * 2**bits bytes (1 GiB at 28).
 MAX_BITS = 28
+#: Buckets per block of a compressed offsets table. A block is one 64-byte cache line: the
+#: uint32 start of its first bucket (``base``), then 60 uint8 running counts, ``c[j]`` = the
+#: items in the block's buckets ``0 .. j`` (so bucket ``j`` is ``base + c[j-1] .. base + c[j]``).
+#: One probe then reads one line, and at 10M hashes a 24-bit table takes 18 MB, not 64 MB.
+BLOCK = 60
+#: A table is compressed when it has at most this many items per bucket on average (a block
+#: then holds ~120 of the 255 its counts allow); denser tables keep plain uint32 offsets.
+COMPRESS_MAX_LOAD = 2.0
+#: A block whose buckets hold more than 255 items (heavy buckets: near-duplicate families)
+#: has this bit set in ``base`` and the rest of it indexes a row of 61 uint32 offsets in
+#: the index's ``overflow`` array. So compressed tables need n < 2**31.
+OVERFLOW = 0x80000000
+
+
+def compressed(bits: int, n: int) -> bool:
+    """Whether a table of ``bits``-wide substrings over ``n`` hashes gets compressed offsets."""
+    return n < OVERFLOW and n <= COMPRESS_MAX_LOAD * (1 << bits)
+
+
+def _blocks(bits: int) -> int:
+    return -(-(1 << bits) // BLOCK)
+
+
+@cache
+def _offsets_bytes(bits: int, n: int | None) -> int:
+    return 64 * _blocks(bits) if n is not None and compressed(bits, n) else 4 * ((1 << bits) + 1)
 
 
 @dataclass(frozen=True)
@@ -332,23 +363,49 @@ class Layout:
         s, a = divmod(radius, self.m)
         return [s if t <= a else s - 1 for t in range(self.m)]
 
-    def offsets_bytes(self) -> int:
-        return sum(4 * ((1 << b) + 1) for b in self.bits)
+    def offsets_bytes(self, n: int | None = None) -> int:
+        """Bytes of the tables' offsets for ``n`` hashes (``None``: every table plain)."""
+        return sum(_offsets_bytes(b, n) for b in self.bits)
+
+    def nbytes(self, n: int) -> int:
+        """Bytes of the index over ``n`` hashes: codes, ids and offsets (not counting the
+        overflow rows of heavy blocks, none on uniform codes)."""
+        return 32 * n + 4 * self.m * n + self.offsets_bytes(n)
 
     def estimated_cost(self, n: int, radius: int = DEFAULT_RADIUS) -> float:
-        """Relative cost of one query: probes plus expected candidates (uniform codes)."""
-        cost = 0.0
-        for b, rho in zip(self.bits, self.radii(radius), strict=True):
-            if rho >= 0:
-                probes = sum(math.comb(b, k) for k in range(min(rho, b) + 1))
-                cost += probes * (_PROBE_COST + _CANDIDATE_COST * n / (1 << b))
-        return cost
+        """Cache lines one query reads (uniform codes): see :func:`_table_cost`."""
+        return sum(
+            _table_cost(b, rho, n) for b, rho in zip(self.bits, self.radii(radius), strict=True)
+        )
 
 
-# Relative costs of one probe (two offsets reads) and one candidate (an id and a random
-# 32-byte read, a popcount), measured with benchmarks/hash_lookup.py.
+@cache
+def _table_cost(bits: int, rho: int, n: int) -> float:
+    """Cache lines read by one query in one table of ``bits``-wide substrings at radius ``rho``.
+
+    Every cache line missed costs about the same here (~25 ns of a core's throughput of
+    random misses, measured on a 1 GB array; the kernel runs near that), so this counts lines:
+    the offsets lines of the probes (probes that differ only in the low bits of the key share
+    a line: 6 bits for a compressed table, 4 for uint32 offsets), a line of ids per non-empty
+    bucket, and a line per candidate's code (codes are 64-byte aligned, two a line); plus
+    :data:`_PROBE_COST` a probe.
+    """
+    if rho < 0:
+        return 0.0
+    probes = sum(math.comb(bits, k) for k in range(min(rho, bits) + 1))
+    load = n / (1 << bits)
+    high = max(bits - (6 if compressed(bits, n) else 4), 0)
+    lines = sum(math.comb(high, k) for k in range(min(rho, high) + 1))
+    return lines + probes * (_PROBE_COST + 1.0 - math.exp(-load) + load)
+
+
+#: A probe's own work (key, block decode, range), in cache lines. With lines alone the model
+#: picks (24 x 7, 23 x 3, 19) at 10M, measured 5-8% slower than (24 x 3, 23 x 8) and
+#: (24 x 5, 23 x 5, 21), which have fewer probes and more candidates; with 1.0 it picks
+#: (24 x 6, 23 x 4, 20), measured level with those two.
 _PROBE_COST = 1.0
-_CANDIDATE_COST = 2.0
+
+
 #: Default memory budget of :func:`choose_layout`: bytes per hash for codes (32), ids (4 per
 #: table) and offsets. 96 keeps 10 million hashes under 960 MB.
 BYTES_PER_ITEM = 96.0
@@ -361,36 +418,39 @@ def _split(total: int, parts: int) -> list[int]:
     return [base + 1] * extra + [base] * (parts - extra)
 
 
+@cache
 def choose_layout(
     n: int, radius: int = DEFAULT_RADIUS, bytes_per_item: float = BYTES_PER_ITEM
 ) -> Layout:
     """The layout with the lowest estimated query cost at ``radius`` within the memory budget
-    (at least :data:`MIN_BUDGET`, so that small lists get a sensible layout too)."""
+    (at least :data:`MIN_BUDGET`, so that small lists get a sensible layout too).
+
+    For each number of tables m, the a + 1 tables probed at the larger radius (``radius =
+    m*s + a``) share W bits as evenly as they can, the others the rest; every W is tried.
+    At 10M hashes and radius 31 this gives m = 11: (24 x 6, 23 x 4, 20), the first ten at
+    substring radius 2 and the last at 1 (the old cost model, probes and candidates, chose
+    (22 x 8, 20 x 4) with 5,600 candidates a query; this one 2,700).
+    """
     best: tuple[float, Layout] | None = None
     budget = max(bytes_per_item * n, MIN_BUDGET)
     for m in range(-(-PDQ_BITS // MAX_BITS), 65):
-        a = radius % m
-        wide = min(a + 1, m)
-        for bw in range(-(-PDQ_BITS // m), MAX_BITS + 1):
-            rest = PDQ_BITS - bw * wide
-            narrow = m - wide
-            if narrow == 0:
-                if rest != 0:
-                    continue
-                bits = [bw] * m
-            else:
-                if rest < narrow or rest > bw * narrow:
-                    continue
-                bits = [bw] * wide + _split(rest, narrow)
-            layout = Layout(tuple(sorted(bits, reverse=True)))
-            if 32 * n + 4 * m * n + layout.offsets_bytes() > budget:
+        wide = min(radius % m + 1, m)
+        narrow = m - wide
+        for w in range(wide, wide * MAX_BITS + 1):
+            rest = PDQ_BITS - w
+            if (narrow == 0 and rest != 0) or not narrow <= rest <= narrow * MAX_BITS:
                 continue
-            cost = layout.estimated_cost(n, radius)
+            bits = sorted(_split(w, wide) + (_split(rest, narrow) if narrow else []), reverse=True)
+            nbytes = (32 + 4 * m) * n + sum(_offsets_bytes(b, n) for b in bits)
+            if nbytes > budget:
+                continue
+            s = radius // m  # Layout.radii, inlined: this loop tries ~20,000 layouts
+            cost = sum(_table_cost(b, s if t < wide else s - 1, n) for t, b in enumerate(bits))
             if best is None or cost < best[0]:
-                best = (cost, layout)
+                best = (cost, bits)
     if best is None:  # a budget too small for any layout: the one with the least memory
         return Layout(tuple(_split(PDQ_BITS, 12)))
-    return best[1]
+    return Layout(tuple(best[1]))
 
 
 @cache
@@ -414,12 +474,77 @@ def _substring_keys(codes: np.ndarray, start: int, bits: int) -> np.ndarray:
     return keys.astype(np.uint32)
 
 
+def _aligned_empty(shape: tuple[int, ...], dtype: Any, align: int = 64) -> np.ndarray:
+    """An uninitialised C array whose data starts on an ``align``-byte boundary.
+
+    numpy's large allocations start 16 bytes into a page, so half of the 32-byte codes would
+    straddle two cache lines: aligning the codes to 64 bytes cut the lines a query reads by a
+    quarter, +40% queries/s at 10M hashes (3,654 -> ~5,100 q/s on the Intel VM of
+    docs/benchmarks.md; 1,953 -> 2,776 with a concurrent job on the other core).
+    """
+    dt = np.dtype(dtype)
+    nbytes = math.prod(shape) * dt.itemsize
+    buf = np.empty(nbytes + align, dtype=np.uint8)
+    start = -buf.ctypes.data % align
+    return buf[start : start + nbytes].view(dt).reshape(shape)
+
+
+def _aligned(a: np.ndarray, align: int = 64) -> np.ndarray:
+    """``a`` itself if C-contiguous and aligned, else an aligned copy."""
+    if a.flags.c_contiguous and a.ctypes.data % align == 0:
+        return a
+    out = _aligned_empty(a.shape, a.dtype, align)
+    out[...] = a
+    return out
+
+
+def _compress(offsets: np.ndarray, first_overflow: int) -> tuple[np.ndarray, np.ndarray]:
+    """A table's plain offsets (``uint32[2**bits + 1]``) -> its blocks (``uint8[nb, 64]``,
+    see :data:`BLOCK`) and the overflow rows (``uint32[k, 61]``) of its blocks with more
+    than 255 items, numbered from ``first_overflow``. (From the offsets, not a cumsum per
+    row of counts: that took twice the build time at 10M.)"""
+    nb = -(-(len(offsets) - 1) // BLOCK)
+    padded = np.empty(nb * BLOCK + 1, dtype=np.uint32)
+    padded[: len(offsets)] = offsets
+    padded[len(offsets) :] = offsets[-1]
+    base = padded[:-1:BLOCK].copy()
+    cum = padded[1:].reshape(nb, BLOCK) - base[:, None]
+    over = np.flatnonzero(cum[:, -1] > 255)
+    blocks = _aligned_empty((nb, 64), np.uint8)
+    np.minimum(cum, 255, out=cum)
+    blocks[:, 4:] = cum
+    rows = padded[(over * BLOCK)[:, None] + np.arange(BLOCK + 1)]
+    if first_overflow + len(over) > OVERFLOW:
+        raise ValueError("too many overflowing blocks")
+    base[over] = OVERFLOW | (first_overflow + np.arange(len(over), dtype=np.uint32))
+    blocks.view(np.uint32)[:, 0] = base  # native byte order, as the kernel reads it
+    return blocks, rows
+
+
+@dataclass(frozen=True)
+class _Tables:
+    """Per table: where its offsets start (an element of ``offsets`` for a plain table, a
+    block of ``blocks`` for a compressed one), whether compressed, and its substring."""
+
+    obase: np.ndarray  # int64
+    kind: np.ndarray  # int64: 1 compressed, 0 plain
+    words: np.ndarray
+    shifts: np.ndarray
+    spans: np.ndarray
+
+
 class MultiIndexPdqIndex(PdqIndex):
     """Multi-index hashing over CSR tables; exact (equal to brute force) at every radius.
 
-    Up to :attr:`max_radius` (``3 m - 1``: substring radius at most 2; 35 for the default
+    Up to :attr:`max_radius` (``3 m - 1``: substring radius at most 2; 32 for the default
     10M layout) the tables are used; above it the search is an exact linear scan, since the
     enumeration would cost more than reading every code.
+
+    Arrays: ``codes`` (``uint64[n, 4]``, 64-byte aligned), ``ids`` (``uint32[m, n]``: per
+    table the item ids by substring, then id), and the bucket offsets: plain tables in
+    ``offsets`` (uint32, one per substring value plus one), compressed tables (most, see
+    :func:`compressed`) in ``blocks`` (``uint8[nb, 64]``, see :data:`BLOCK`) with the rows of
+    their heavy blocks in ``overflow`` (``uint32[k, 61]``).
 
     ``layout`` overrides the widths chosen by :func:`choose_layout` (tests use it to drive
     every substring radius on small lists).
@@ -427,6 +552,7 @@ class MultiIndexPdqIndex(PdqIndex):
 
     def __init__(self, codes: Any, layout: Layout | Sequence[int] | None = None) -> None:
         super().__init__(codes)
+        self._codes = _aligned(self._codes)
         n = len(self._codes)
         if n >= 1 << 32:
             raise ValueError(f"at most 2**32 - 1 hashes per index, got {n}")
@@ -435,43 +561,91 @@ class MultiIndexPdqIndex(PdqIndex):
         elif not isinstance(layout, Layout):
             layout = Layout(tuple(layout))
         self.layout = layout
+        self._compressed = tuple(compressed(b, n) for b in layout.bits)
         k = _kernels()
-        self._offsets = np.empty(sum((1 << b) + 1 for b in layout.bits), dtype=np.uint32)
-        self._ids = np.empty((layout.m, n), dtype=np.uint32)
+        self._ids = _aligned_empty((layout.m, n), np.uint32)
+        self._offsets = np.empty(
+            sum((1 << b) + 1 for b, c in zip(layout.bits, self._compressed, strict=True) if not c),
+            dtype=np.uint32,
+        )
+        blocks, rows = [], []
+        nrows = 0
         base = 0
         for t, (start, b) in enumerate(zip(layout.starts, layout.bits, strict=True)):
             keys = _substring_keys(self._codes, start, b)
-            size = (1 << b) + 1
             counts = np.bincount(keys, minlength=1 << b)
-            offs = self._offsets[base : base + size]
+            if self._compressed[t]:
+                offs = np.empty((1 << b) + 1, dtype=np.uint32)
+            else:
+                offs = self._offsets[base : base + (1 << b) + 1]
+                base += (1 << b) + 1
             offs[0] = 0
             np.cumsum(counts, out=offs[1:], dtype=np.uint32)
             k.scatter(keys, offs, self._ids[t])
-            base += size
+            if self._compressed[t]:
+                blk, row = _compress(offs, nrows)
+                blocks.append(blk)
+                rows.append(row)
+                nrows += len(row)
+        self._blocks = _aligned(np.concatenate(blocks) if blocks else np.zeros((0, 64), np.uint8))
+        self._overflow = (
+            np.concatenate(rows) if rows else np.zeros((0, BLOCK + 1), np.uint32)
+        ).ravel()
         self._tables = self._table_arrays()
 
-    def _table_arrays(self) -> tuple[np.ndarray, ...]:
+    def _table_arrays(self) -> _Tables:
         lay = self.layout
-        obase = np.cumsum([0] + [(1 << b) + 1 for b in lay.bits[:-1]]).astype(np.int64)
-        words, shifts, spans = [], [], []
-        for start, b in zip(lay.starts, lay.bits, strict=True):
-            w, off = divmod(start, 64)
-            words.append(w)
-            shifts.append(off)
-            spans.append(b)
-        return (
-            obase,
+        obase, pos, blk = [], 0, 0
+        for b, c in zip(lay.bits, self._compressed, strict=True):
+            obase.append(blk if c else pos)
+            if c:
+                blk += _blocks(b)
+            else:
+                pos += (1 << b) + 1
+        words, shifts = zip(*(divmod(s, 64) for s in lay.starts), strict=True)
+        return _Tables(
+            np.array(obase, np.int64),
+            np.array(self._compressed, np.int64),
             np.array(words, np.int64),
             np.array(shifts, np.int64),
-            np.array(spans, np.int64),
+            np.array(lay.bits, np.int64),
         )
+
+    def bucket_ranges(self, t: int, keys: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Table ``t``'s buckets ``keys`` -> (start, end) in ``ids[t]``, as int64 (numpy; the
+        kernel reads the same)."""
+        keys = np.asarray(keys, dtype=np.int64)
+        ob = int(self._tables.obase[t])
+        if not self._compressed[t]:
+            return (
+                self._offsets[ob + keys].astype(np.int64),
+                self._offsets[ob + keys + 1].astype(np.int64),
+            )
+        blk, j = np.divmod(keys, BLOCK)
+        rows = self._blocks[ob + blk]
+        base = rows[:, :4].copy().view(np.uint32)[:, 0].astype(np.int64)
+        cum = rows[:, 4:].astype(np.int64)
+        lo = base + np.where(j > 0, cum[np.arange(len(j)), np.maximum(j - 1, 0)], 0)
+        hi = base + cum[np.arange(len(j)), j]
+        over = base >= OVERFLOW
+        if over.any():
+            o = self._overflow.reshape(-1, BLOCK + 1)[base[over] - OVERFLOW]
+            lo[over] = o[np.arange(len(o)), j[over]]
+            hi[over] = o[np.arange(len(o)), j[over] + 1]
+        return lo, hi
 
     @property
     def max_radius(self) -> int:
         return 3 * self.layout.m - 1
 
     def nbytes(self) -> int:
-        return self._codes.nbytes + self._ids.nbytes + self._offsets.nbytes
+        return (
+            self._codes.nbytes
+            + self._ids.nbytes
+            + self._offsets.nbytes
+            + self._blocks.nbytes
+            + self._overflow.nbytes
+        )
 
     def _search(self, queries: np.ndarray, radius: int) -> Hits:
         k = _kernels()
@@ -485,44 +659,67 @@ class MultiIndexPdqIndex(PdqIndex):
         ]
         mstart = np.cumsum([0] + [len(x) for x in masks[:-1]]).astype(np.int64)
         mcount = np.array([len(x) for x in masks], dtype=np.int64)
-        obase, words, shifts, spans = self._tables
+        tb = self._tables
         q, it, d = k.mih(
-            queries, self._codes, self._ids, self._offsets, obase, words, shifts, spans,
-            np.concatenate(masks), mstart, mcount, radius,
+            queries, self._codes, self._ids, self._offsets, self._blocks,
+            self._blocks.view(np.uint32), self._overflow, tb.obase, tb.kind, tb.words,
+            tb.shifts, tb.spans, np.concatenate(masks), mstart, mcount, radius,
         )  # fmt: skip
         return Hits(q, it, d)
 
     # ---- persistence: a directory of .npy files, memory-mapped on load
 
+    _FILES = ("codes", "ids", "offsets", "blocks", "overflow")
+
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the built index to the directory ``path`` (created if needed)."""
         p = Path(path)
         p.mkdir(parents=True, exist_ok=True)
-        np.save(p / "codes.npy", self._codes)
-        np.save(p / "ids.npy", self._ids)
-        np.save(p / "offsets.npy", self._offsets)
-        (p / "layout.json").write_text(json.dumps({"format": 1, "bits": list(self.layout.bits)}))
+        for name in self._FILES:
+            np.save(p / f"{name}.npy", getattr(self, f"_{name}"))
+        (p / "layout.json").write_text(
+            json.dumps(
+                {"format": 2, "bits": list(self.layout.bits), "compressed": list(self._compressed)}
+            )
+        )
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], mmap: bool = True) -> MultiIndexPdqIndex:
-        """Open an index written by :meth:`save`; with ``mmap`` the arrays are paged in on use."""
+        """Open an index written by :meth:`save`; with ``mmap`` the arrays are paged in on use
+        (.npy data starts 64-byte aligned, so the map keeps the codes and blocks aligned).
+        Format 1 (plain offsets only, before compressed blocks) loads too."""
         p = Path(path)
         meta = json.loads((p / "layout.json").read_text())
-        if meta.get("format") != 1:
-            raise ValueError(f"{p}: unknown index format {meta.get('format')!r}")
-        mode = "c" if mmap else None  # copy-on-write: never writes back, same array type
+        fmt = meta.get("format")
+        if fmt not in (1, 2):
+            raise ValueError(f"{p}: unknown index format {fmt!r}")
         self = cls.__new__(cls)
-        # np.asarray: a plain ndarray view of the map, so the kernels need no new compile
-        self._codes = np.asarray(np.load(p / "codes.npy", mmap_mode=mode))
-        self._ids = np.asarray(np.load(p / "ids.npy", mmap_mode=mode))
-        self._offsets = np.asarray(np.load(p / "offsets.npy", mmap_mode=mode))
+        for name in self._FILES:
+            f = p / f"{name}.npy"
+            if fmt == 1 and name in ("blocks", "overflow"):
+                a = np.zeros((0, 64) if name == "blocks" else 0, np.uint8 if name == "blocks" else np.uint32)
+            elif mmap:  # copy-on-write: never writes back; np.asarray: a plain ndarray view
+                a = np.asarray(np.load(f, mmap_mode="c"))
+            else:  # read through a map into an aligned array: one copy
+                a = np.load(f, mmap_mode="r")
+            setattr(self, f"_{name}", _aligned(a))
         self.layout = Layout(tuple(meta["bits"]))
+        self._compressed = tuple(bool(c) for c in meta.get("compressed", [False] * self.layout.m))
         n = len(self._codes)
+        lay = self.layout
         if (
-            self._codes.shape != (n, 4)
+            len(self._compressed) != lay.m
+            or self._codes.shape != (n, 4)
             or self._codes.dtype != np.uint64
-            or self._ids.shape != (self.layout.m, n)
-            or self._offsets.shape != (sum((1 << b) + 1 for b in self.layout.bits),)
+            or self._ids.shape != (lay.m, n)
+            or self._ids.dtype != np.uint32
+            or self._offsets.shape
+            != (sum((1 << b) + 1 for b, c in zip(lay.bits, self._compressed, strict=True) if not c),)
+            or self._blocks.shape
+            != (sum(_blocks(b) for b, c in zip(lay.bits, self._compressed, strict=True) if c), 64)
+            or self._blocks.dtype != np.uint8
+            or self._overflow.dtype != np.uint32
+            or len(self._overflow) % (BLOCK + 1)
         ):
             raise ValueError(f"{p}: arrays do not match the layout {self.layout.bits}")
         self._tables = self._table_arrays()
@@ -636,17 +833,23 @@ def _finish(hq, hk, nh, qi, start):
     return w
 
 
-def _mih(queries, codes, ids, offsets, obase, words, shifts, spans, masks, mstart, mcount, radius):
+def _mih(
+    queries, codes, ids, offsets, blocks, blocks32, overflow, obase, kind, words, shifts, spans,
+    masks, mstart, mcount, radius,
+):  # fmt: skip
     # Every probe, id and candidate is a read from somewhere random in ~1 GB: a cache miss.
     # So the batch runs as a software pipeline over units of work, one unit being one query
     # in one table, and four stages, each on a different unit:
-    #   A (unit u+3) computes the probe keys and prefetches their offsets;
+    #   A (unit u+3) computes the probe keys and prefetches their offsets (or blocks);
     #   B (unit u+2) reads the bucket ranges and prefetches the first ids of each;
     #   C (unit u+1) gathers the candidate ids and prefetches their codes;
     #   D (unit u)   verifies the candidates with the full 256-bit distance.
     # The misses of three units are in flight while one is verified, and a unit is small
     # enough (~50 KB of lines at 10M hashes) that what was prefetched is still in L2 when
-    # it is used. Measured at 10M hashes: about 3x one straight loop per query.
+    # it is used. Measured at 10M hashes: about 3x one straight loop per query, and within
+    # ~15% of the core's throughput of independent random misses (~25 ns a line on the
+    # Intel VM), so what pays now is reading fewer lines (see choose_layout, BLOCK).
+    # Tried, no gain: a wider gap between stages (2 units: +3-5%, noise).
     nq = queries.shape[0]
     m = ids.shape[0]
     act = np.empty(m, dtype=np.int64)  # the tables this radius probes
@@ -688,25 +891,52 @@ def _mih(queries, codes, ids, offsets, obase, words, shifts, spans, masks, mstar
             )
             ob = obase[t]
             p0 = mstart[t]
-            for p in range(mcount[t]):
-                k = ob + np.int64(key ^ masks[p0 + p])
-                kk[slot, p] = k
-                _prefetch(offs2, 0, k)
+            if kind[t]:
+                for p in range(mcount[t]):
+                    k = np.int64(key ^ masks[p0 + p])
+                    kk[slot, p] = k
+                    _prefetch(blocks, ob + k // 60, 0)  # BLOCK
+            else:
+                for p in range(mcount[t]):
+                    k = ob + np.int64(key ^ masks[p0 + p])
+                    kk[slot, p] = k
+                    _prefetch(offs2, 0, k)
         # stage B
         u = step - 1
         if 0 <= u < nunits:
             slot = u % S
             t = act[u % mt]
             total = 0
-            for p in range(mcount[t]):
-                k = kk[slot, p]
-                lo = np.int64(offsets[k])
-                hi = np.int64(offsets[k + 1])
-                rlo[slot, p] = lo
-                rhi[slot, p] = hi
-                total += hi - lo
-                if hi > lo:
-                    _prefetch(ids, t, lo)
+            if kind[t]:
+                ob = obase[t]
+                for p in range(mcount[t]):
+                    k = kk[slot, p]
+                    blk = k // 60  # BLOCK
+                    j = k - blk * 60
+                    row = ob + blk
+                    base = np.int64(blocks32[row, 0])
+                    if base < 0x80000000:  # OVERFLOW
+                        lo = base + (np.int64(blocks[row, 3 + j]) if j > 0 else 0)
+                        hi = base + np.int64(blocks[row, 4 + j])
+                    else:
+                        o = (base - 0x80000000) * 61 + j
+                        lo = np.int64(overflow[o])
+                        hi = np.int64(overflow[o + 1])
+                    rlo[slot, p] = lo
+                    rhi[slot, p] = hi
+                    total += hi - lo
+                    if hi > lo:
+                        _prefetch(ids, t, lo)
+            else:
+                for p in range(mcount[t]):
+                    k = kk[slot, p]
+                    lo = np.int64(offsets[k])
+                    hi = np.int64(offsets[k + 1])
+                    rlo[slot, p] = lo
+                    rhi[slot, p] = hi
+                    total += hi - lo
+                    if hi > lo:
+                        _prefetch(ids, t, lo)
             ncand[slot] = total
         # stage C
         u = step - 2
