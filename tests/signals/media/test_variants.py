@@ -302,3 +302,38 @@ def test_variants_add_no_false_matches(vectors: Path) -> None:
 
 def test_flat_image_has_no_query_hashes() -> None:
     assert query_hashes(Image.new("RGB", (300, 200), (120, 130, 140))) == []
+
+
+def test_diffuse_edge_lines_equal_a_full_gaussian_blur(bridge: Image.Image) -> None:
+    """The diffuse fill computes only the edge lines of each blurred copy (the 2-D blur is
+    separable); they must equal those of the full blur they stand for."""
+    from scipy import ndimage
+
+    from cordon.signals.media.variants import _DIFFUSE_SIGMAS, _Blurs
+
+    a = np.asarray(bridge)[:200, :300]
+    blurs = _Blurs(a)
+    for sigma in _DIFFUSE_SIGMAS:
+        full = ndimage.gaussian_filter(
+            a.astype(np.float32), (sigma, sigma, 0), mode="nearest", truncate=3.0
+        )
+        got = blurs(sigma)
+        for edge in (np.s_[0], np.s_[-1], np.s_[:, 0], np.s_[:, -1]):
+            assert np.abs(got[edge] - full[edge]).max() < 1e-3
+
+
+def test_solid_bar_matches_through_the_diffuse_infill(bridge: Image.Image) -> None:
+    """A white 15% watermark bar over the top of the bridge photo (a tuning photo): of the
+    infills only the diffuse one comes within the radius (30 bits; edge 42, mean 38, decay
+    36 when written), so this fails if that step breaks or is dropped (docs/media.md)."""
+    listed = hash_image(bridge).hex
+    marked = overlay(bridge, 0.15, True, (255, 255, 255), (0, 0, 0))
+    assert hamming(hash_image(marked).hex, listed) > RADIUS
+    found = {
+        name: hamming(hash_image(variant).hex, listed)
+        for name, variant in candidates(marked)
+        if name.startswith("infill")
+    }
+    assert found["infill-diffuse:top"] <= RADIUS
+    assert all(d > RADIUS for name, d in found.items() if name != "infill-diffuse:top")
+    assert best(marked, listed) <= RADIUS
