@@ -13,7 +13,8 @@ returns as (MRR, hit@1, hit@10 over the top 10), and how fast.
 (b) Scenario worlds (truth.returning_of), seeds 3, 5 and 7 at 20k and at 50k accounts (never
     tuned on), split into returners that kept their handle's look and those that renamed
     (handle, name and bio all new), with the short list's recall (the original among the
-    candidates scored).
+    candidates scored). Scenario returners keep their original's habits with some drift
+    (scenario/style.py); their posts still come from shared templates.
 (c) Speed: 10,000 new accounts against 100,000 suspended ones (scenario accounts cloned).
 """
 

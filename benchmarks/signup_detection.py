@@ -6,9 +6,9 @@ Twitter reported 75% of its terrorism suspensions in H1 2017 came before the fir
     .venv/bin/python benchmarks/signup_detection.py [--seeds 3 5 7 13 17] [--accounts 20000]
 
 Live conditions: each account is matched only against the accounts suspended before it was
-created (the linker is refitted on that pool), as a worker would see them. Seed 101 is the
-one the linker's weights were learned on, so it is never used here; nothing is tuned on these
-seeds. For each seed:
+created (the linker is refitted on that pool), as a worker would see them. Seeds 101 and
+102 are the ones the linker's weights were learned on, so they are never used here; nothing
+is tuned on these seeds. For each seed:
   profile      flagged on the profile alone (the account.created event)
   +follows     flagged at sign-up: on the profile, or after any of the follows it made before
                its first post (up to 50), as the worker rescores on each; this is the figure

@@ -119,7 +119,9 @@ class ScenarioStream:
         self.config = config
         self.plan = make_plan(config)
         plan = self.plan
-        self.sampler = FollowSampler(config, plan.role, plan.created, plan.suspended_at, plan.graph)
+        self.sampler = FollowSampler(
+            config, plan.role, plan.created, plan.suspended_at, plan.graph, plan.original
+        )
         plan.followers, plan.following = self.sampler.degrees()
         self.network = make_network(plan)
         plan.network_posts = self.network.per_author

@@ -6,7 +6,8 @@ proportion to the target's popularity, mostly inside the follower's community: a
 in-degrees without having to grow the graph one node at a time, and so can be streamed.
 
 On top of that, the network's structure: supporters follow a personal subset of the hubs and
-officials (a returner re-follows exactly its original's subset, within hours of being made),
+officials (a returner re-follows exactly its original's subset, within hours of being made,
+and a share of its original's other follows over its first days, style.inherited_follows),
 hubs follow every official. Hard negatives never follow into the network; a few curious
 ordinary users do.
 """
@@ -20,6 +21,7 @@ import numpy as np
 from cordon.scenario import seeds
 from cordon.scenario.config import ScenarioConfig
 from cordon.scenario.roles import Role
+from cordon.scenario.style import inherited_follows
 from cordon.scenario.texts import TOPICS
 
 HOUR = 3_600
@@ -56,6 +58,7 @@ _DEGREE = {
     Role.BRIGADE: 0.3,
 }
 _MAX_DEGREE = 1_000
+_EMPTY = np.empty(0, dtype=np.int64)
 
 
 @dataclass
@@ -154,8 +157,15 @@ class FollowSampler:
         created: np.ndarray,
         suspended_at: np.ndarray,
         layout: Layout,
+        original: np.ndarray | None = None,
     ) -> None:
         self.config = config
+        # For a returner, the position of its original (else -1): it follows again a share of
+        # its original's other follows (style.inherited_follows), not only its hub set.
+        self.original = original
+        self._kept: dict[int, np.ndarray] = {}  # original -> its follows outside the masks
+        self._kept_upto = 0  # chunks whose originals are in _kept
+        self._is_original: np.ndarray | None = None
         self.role = role
         self.created = created
         self.suspended_at = suspended_at
@@ -194,6 +204,49 @@ class FollowSampler:
 
     def edges(self, chunk: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(follower, followee, time) arrays for the chunk's followers, sorted and de-duplicated."""
+        src, dst, ts = self._drawn(chunk)
+        if self.original is None:
+            return src, dst, ts
+        # Originals come before their returners (positions are creation ranks), so the chunks
+        # up to this one hold them all. Drawn in order (degrees() does), each chunk once.
+        while self._kept_upto < chunk:
+            self._keep(*self._drawn(self._kept_upto)[:2])
+            self._kept_upto += 1
+        if self._kept_upto == chunk:
+            self._keep(src, dst)
+            self._kept_upto += 1
+        lo, hi = self.bounds(chunk)
+        returners = np.flatnonzero(self.original[lo:hi] >= 0) + lo
+        if not len(returners):
+            return src, dst, ts
+        rng = seeds.numpy_rng(self.config.seed, seeds.STYLE, 2, chunk)
+        extra_src, extra_dst = [], []
+        for r in returners.tolist():
+            again = inherited_follows(self._kept.get(int(self.original[r]), _EMPTY), rng)
+            extra_src.append(np.full(len(again), r, dtype=np.int64))
+            extra_dst.append(again)
+        e_src, e_dst = np.concatenate(extra_src), np.concatenate(extra_dst)
+        known = np.isin(e_src * self.n + e_dst, src * self.n + dst)
+        e_src, e_dst = e_src[~known & (e_src != e_dst)], e_dst[~known & (e_src != e_dst)]
+        e_src, e_dst, e_ts = self._timed(e_src, e_dst, rng, refollow=True)
+        order = np.argsort(np.concatenate([src, e_src]) * self.n + np.concatenate([dst, e_dst]))
+        return (
+            np.concatenate([src, e_src])[order],
+            np.concatenate([dst, e_dst])[order],
+            np.concatenate([ts, e_ts])[order],
+        )
+
+    def _keep(self, src: np.ndarray, dst: np.ndarray) -> None:
+        """Remember the follows (outside the hub and official masks) of a chunk's originals."""
+        if self._is_original is None:
+            self._is_original = np.zeros(self.n, dtype=bool)
+            self._is_original[self.original[self.original >= 0]] = True
+        pick = self._is_original[src] & ~self.broadcaster[dst]
+        for i in np.unique(src[pick]).tolist():
+            self._kept[i] = dst[pick][src[pick] == i]
+
+    def _drawn(self, chunk: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The chunk's follows as drawn before returners kept their originals' (stream FOLLOWS)."""
         rng = seeds.numpy_rng(self.config.seed, seeds.FOLLOWS, chunk)
         lo, hi = self.bounds(chunk)
         layout = self.layout
@@ -241,7 +294,7 @@ class FollowSampler:
         return followers[rows], targets[cols].astype(np.int64)
 
     def _timed(
-        self, src: np.ndarray, dst: np.ndarray, rng: np.random.Generator
+        self, src: np.ndarray, dst: np.ndarray, rng: np.random.Generator, refollow: bool = False
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """When each follow happened; drops follows that could not have happened (a target
         made after the follower was suspended, or a follower made after the target was)."""
@@ -250,6 +303,8 @@ class FollowSampler:
         src_role = self.role[src]
         # A returner re-follows its circle within hours; everyone else over weeks or years.
         scale = np.where(src_role == Role.RETURNING, 6 * HOUR, 120 * DAY)
+        if refollow:  # the old circle, found again over the first days
+            scale = np.full(len(src), DAY)
         ts = earliest + rng.exponential(scale).astype(np.int64)
         latest = np.full(len(src), end - 1, dtype=np.int64)
         for gone in (self.suspended_at[src], self.suspended_at[dst]):

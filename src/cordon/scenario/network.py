@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cordon.scenario import seeds
+from cordon.scenario import seeds, style
 from cordon.scenario import texts as t
 from cordon.scenario.compose import Composer, assemble
 from cordon.scenario.drafts import Draft, Timeline, repost, sort_key, tags_of
@@ -73,6 +73,8 @@ class _Writer:
         broadcasts = Timeline(releases.drafts + hub_own)
         self._shoutouts()
         self._supporters(releases, broadcasts)
+        # Habits last, from their own stream: everything above draws as it did before them.
+        style.apply(plan, self.drafts, broadcasts, releases)
 
         self.drafts.sort(key=sort_key)
         for serial, draft in enumerate(self.drafts):

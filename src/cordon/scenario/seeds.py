@@ -20,6 +20,9 @@ NETWORK = 4
 CROWD = 5
 REPORTS = 6
 CORPUS = 7
+# Writers' habits and what returners keep of them (style.py): added last, its own stream, so the
+# streams above draw exactly what they drew before it existed.
+STYLE = 8
 
 
 def numpy_rng(seed: int, purpose: int, *keys: int) -> np.random.Generator:
