@@ -55,7 +55,8 @@ def hash_files(paths: Iterable[str | Path]) -> Iterator[MediaHashes | MediaError
 def query_hashes(image: Image.Image) -> list[str]:
     """The PDQ hashes (hex) to look up for one query image, at radius 31: the image and its
     7 rotations/flips, then the variants.candidates that undo bars, borders, translucent
-    bands and crops (35 for a photo without bars; measured figures in docs/media.md).
+    bands and crops (41 for a photo without bars: 8 + 31 paddings + 2 extra fills;
+    measured figures in docs/media.md).
     Deduplicated, in that order, quality >= MIN_QUALITY only (empty for a flat image)."""
     seen: dict[str, None] = {}
     for name, variant in candidates(image):
