@@ -8,7 +8,8 @@ returns as (MRR, hit@1, hit@10 over the top 10), and how fast.
     identity (numbering habits) or a fully changed one (content and behaviour only). Distractor
     suspended accounts: isis_topic_control and TwiBot-20. Figures are on the test accounts
     only; the default weights were learned on the tuning accounts (--learn relearns them from
-    the tuning accounts and scenario seeds 101 and 102 and prints them). "no time" drops the new
+    the tuning accounts and scenario seeds 101 and 102 and prints them, and the sign-up weights
+    learned on the same pairs cut to what a sign-up shows: profile and first follows). "no time" drops the new
     accounts' creation time, so only identity and behaviour count.
 (b) Scenario worlds (truth.returning_of), seeds 3, 5 and 7 at 20k and at 50k accounts (never
     tuned on), split into returners that kept their handle's look and those that renamed
@@ -30,6 +31,7 @@ from common import machine
 
 from cordon.graph.evasion import (
     ReturningAccountLinker,
+    at_signup,
     candidate_recall,
     evaluate_linking,
     learn_weights,
@@ -68,6 +70,8 @@ def main() -> None:
             tune_sets += [real_tasks(args.data, variant=v)[0] for v in ("kept", "changed")]
         weights = learn_weights([(t.new, t.suspended, t.truth) for t in tune_sets])
         print("learned weights:", json.dumps(weights))
+        signup = learn_weights([([at_signup(p) for p in t.new], t.suspended, t.truth) for t in tune_sets])
+        print("learned sign-up weights (SIGNUP_WEIGHTS):", json.dumps(signup))
 
     def linker() -> ReturningAccountLinker:
         return ReturningAccountLinker(weights=weights, top_k=10)

@@ -29,7 +29,13 @@ from datetime import datetime
 
 from cordon.domain import Account, AccountStatus, Evidence, Interaction, InteractionKind, Post, SubjectRef
 from cordon.errors import PolicyError
-from cordon.graph.evasion import AccountProfile, ReturningAccountLinker, profile_from_posts, profiles_from_store
+from cordon.graph.evasion import (
+    SIGNUP_WEIGHTS,
+    AccountProfile,
+    ReturningAccountLinker,
+    profile_from_posts,
+    profiles_from_store,
+)
 from cordon.policy.model import Policy
 from cordon.risk.evasion import EvasionScore
 
@@ -65,7 +71,8 @@ class SignupDetector:
 
     def __init__(self, linker: ReturningAccountLinker | None = None, *, threshold: float = 0.5,
                  early_follows: int = 50, max_tracked: int = 100_000) -> None:
-        self.linker = linker or ReturningAccountLinker(top_k=1)
+        # Weights learned on pairs cut to the sign-up view (graph/evasion.py SIGNUP_WEIGHTS).
+        self.linker = linker or ReturningAccountLinker(weights=SIGNUP_WEIGHTS, top_k=1)
         self.threshold = threshold
         self.early_follows = early_follows
         self.max_tracked = max_tracked

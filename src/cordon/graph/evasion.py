@@ -712,6 +712,48 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "mentions_it": -3.0,
 }
 
+#: The same model learned on the pairs as they look at sign-up (at_signup: the profile and
+#: the first 50 follows, no post). A sign-up has no writing to go on, so weights learned on
+#: whole timelines under-rate what it does have: with DEFAULT_WEIGHTS the relearning above cost
+#: 6 points of returners flagged on the profile alone. Learned with
+#: ``benchmarks/link_accounts.py --learn`` on the same tuning sets; feeds/signup.py uses them.
+#: The intercept is not the learned -7.612: on the tuning seeds 101 and 102 that flagged 0.31%
+#: of non-violating sign-ups (7 of 2,226), against 0.045% at -8.1, which keeps 78.8% of the
+#: returners flagged before their first post there (82.0% at -7.612); -8.1 is the highest
+#: intercept tried (-7.612, -8.1) at the timeline model's false-positive level (<= 0.1%).
+#: ``benchmarks/signup_detection.py --tuning --seeds 101 102 --bias B``.
+SIGNUP_WEIGHTS: dict[str, float] = {
+    "bias": -8.1,
+    "handle": 1.552,
+    "handle_same": 1.737,
+    "name": 1.895,
+    "bio": 0.134,
+    "avatar": 1.5,
+    # No post yet: the writing, hashtags, sites, languages, hours and mentions are all empty.
+    "text": 0.0,
+    "hashtags": 0.0,
+    "domains": 0.0,
+    "langs": 0.0,
+    "hours": 0.0,
+    "follows": 2.469,
+    "mentions": 0.0,
+    "follow_share": 0.798,
+    "follow_jaccard": 1.352,
+    "core_follows": 1.982,
+    "core_extra": -4.564,
+    "core_missing": -4.336,
+    "created_soon": 5.137,
+    "superseded": -3.54,
+    "created_before": -2.528,
+    "mentions_it": -3.0,
+}
+
+
+def at_signup(profile: AccountProfile, early_follows: int = 50) -> AccountProfile:
+    """What is known of a new account before its first post: its profile and first follows."""
+    return AccountProfile(profile.account, follows=profile.follows[:early_follows])
+
+
 #: Weights of the modalities in the behaviour vector used for candidates.
 DEFAULT_BLOCKING = {"text": 1.0, "hashtags": 0.5, "domains": 0.3, "follows": 1.0, "mentions": 0.7}
 
