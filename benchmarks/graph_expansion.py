@@ -2,6 +2,10 @@
 
     .venv/bin/python benchmarks/graph_expansion.py [--nodes 1000000] [--edges 10000000]
         [--store-edges 1000000] [--postgres URL] [--csv-lines 3000000]
+    # the store at 10M edges: fill once through the bulk writer, then time the build again
+    # in a fresh process (its peak RSS is then the build's own)
+    .venv/bin/python benchmarks/graph_expansion.py --skip ppr csv --store-edges 10000000 \
+        --store-fill rows --fast-only --store-path /tmp/g10m.sqlite   # run twice
 
 Prints: graph build rate from arrays, memory of the graph; PPR time per run for push and
 power iteration and push's top-1,000 overlap with exact PPR; build rate from the store
@@ -124,8 +128,12 @@ def rowwise_columns(store) -> InteractionColumns:
     )
 
 
-def bench_store(url: str, m: int, label: str, options: dict | None = None) -> None:
-    from cordon.store.sql import SqlStore
+def fill_store(store, m: int, rows: bool) -> None:
+    """Write m power-law interactions. `rows` hands tuples straight to the store's bulk
+    writer, the same INSERT ... ON CONFLICT (SQLite) or COPY + INSERT (PostgreSQL) that ingest
+    uses, skipping the Interaction objects: writing 10M of those through insert_interactions
+    took more than 10 minutes here, and the write is not what is measured."""
+    from cordon.store.schema import interactions
 
     rng = np.random.default_rng(3)
     n = max(1000, m // 10)
@@ -133,25 +141,45 @@ def bench_store(url: str, m: int, label: str, options: dict | None = None) -> No
     kinds = list(InteractionKind)
     t0 = datetime(2015, 6, 1, tzinfo=UTC).timestamp()
     when = t0 + rng.random(m) * 30 * 86400
+    chunk = 200_000 if rows else 50_000
+    for lo in range(0, m, chunk):
+        hi = min(m, lo + chunk)
+        batch = []
+        for i, s, d, k, w in zip(range(lo, hi), src[lo:hi].tolist(), dst[lo:hi].tolist(),
+                                 kind[lo:hi].tolist(), when[lo:hi].tolist(), strict=True):
+            kd = kinds[k]
+            post = None if kd is InteractionKind.FOLLOW else f"p{i}"
+            at = datetime.fromtimestamp(w, UTC)
+            if rows:
+                batch.append(("twitter", post or "", kd.value, str(s), str(d), at, 1.0))
+            else:
+                batch.append(Interaction("twitter", kd, str(s), str(d), at, post))
+        if rows:
+            with store.engine.begin() as conn:
+                store._bulk.insert_new(conn, interactions, batch)
+        else:
+            store.insert_interactions(batch)
+
+
+def bench_store(url: str, m: int, label: str, options: dict | None = None, rows: bool = False,
+                objects: bool = True) -> None:
+    from cordon.store.sql import SqlStore
+
     store = SqlStore(url, engine_options=options)
     t = time.perf_counter()
-    batch = []
-    for i, (s, d, k, w) in enumerate(zip(src.tolist(), dst.tolist(), kind.tolist(), when.tolist(), strict=True)):
-        kd = kinds[k]
-        batch.append(Interaction("twitter", kd, str(s), str(d), datetime.fromtimestamp(w, UTC), None if kd is InteractionKind.FOLLOW else f"p{i}"))
-        if len(batch) == 50_000:
-            store.insert_interactions(batch)
-            batch = []
-    if batch:
-        store.insert_interactions(batch)
+    if store.counts()["interactions"] == 0:
+        fill_store(store, m, rows)
     total = store.counts()["interactions"]
     print(f"{label}: wrote {total:,} interactions in {time.perf_counter() - t:.1f} s")
-    for name, build in (
-        ("Store.interactions() -> from_interactions", lambda: InteractionGraph.from_interactions(store.interactions())),
-        ("before: row-by-row columns (the old interaction_arrays) -> from_columns",
-         lambda: InteractionGraph.from_columns(rowwise_columns(store))),
-        ("Store.interaction_batches() -> from_store", lambda: InteractionGraph.from_store(store)),
-    ):
+    builds = [("Store.interaction_batches() -> from_store", lambda: InteractionGraph.from_store(store))]
+    if objects:  # the slow paths, for comparison (minutes each at 10M)
+        builds[:0] = [
+            ("Store.interactions() -> from_interactions",
+             lambda: InteractionGraph.from_interactions(store.interactions())),
+            ("before: row-by-row columns (the old interaction_arrays) -> from_columns",
+             lambda: InteractionGraph.from_columns(rowwise_columns(store))),
+        ]
+    for name, build in builds:
         per = []
         for _ in range(3):
             t = time.perf_counter()
@@ -166,11 +194,12 @@ def bench_store(url: str, m: int, label: str, options: dict | None = None) -> No
         n_read = sum(len(b) for b in store.interaction_batches())
         per.append(time.perf_counter() - t)
     print(f"{label} interaction_batches read alone: {n_read / statistics.median(per) / 1e6:.2f} M rows/s (median of 3)")
-    t = time.perf_counter()
-    cols = store.interaction_arrays()
-    read = time.perf_counter() - t
-    print(f"{label} interaction_arrays (text ids) read alone: {len(cols) / read / 1e6:.2f} M rows/s")
-    del cols
+    if objects:
+        t = time.perf_counter()
+        cols = store.interaction_arrays()
+        read = time.perf_counter() - t
+        print(f"{label} interaction_arrays (text ids) read alone: {len(cols) / read / 1e6:.2f} M rows/s")
+        del cols
     base = rss_mb()
     g = InteractionGraph.from_store(store)
     _ = g.n_edges
@@ -210,17 +239,39 @@ def main() -> None:
     parser.add_argument("--postgres", default=None)
     parser.add_argument("--csv-lines", type=int, default=3_000_000)
     parser.add_argument("--skip", nargs="*", default=[], choices=["ppr", "store", "csv"])
+    parser.add_argument("--store-fill", choices=["objects", "rows"], default="objects",
+                        help="rows: tuples to the bulk writer (for 10M edges)")
+    parser.add_argument("--store-path", type=Path, default=None,
+                        help="a SQLite file to keep and reuse: a second run measures the build "
+                             "in a fresh process, so its peak RSS is the build's alone")
+    parser.add_argument("--postgres-schema", default=None,
+                        help="a PostgreSQL schema to keep and reuse, as --store-path for SQLite")
+    parser.add_argument("--fast-only", action="store_true",
+                        help="time only from_store (the object paths take minutes at 10M)")
     args = parser.parse_args()
     pin_to_one_core()
     print(machine(), "- pinned to one core")
     if "csv" not in args.skip:
         bench_csv(args.csv_lines)
     if "store" not in args.skip:
-        with tempfile.TemporaryDirectory() as tmp:
-            bench_store(f"sqlite:///{tmp}/bench.sqlite", args.store_edges, "SQLite")
-        if args.postgres:
+        rows, objects = args.store_fill == "rows", not args.fast_only
+        if args.store_path:
+            bench_store(f"sqlite:///{args.store_path}", args.store_edges, "SQLite", rows=rows, objects=objects)
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                bench_store(f"sqlite:///{tmp}/bench.sqlite", args.store_edges, "SQLite", rows=rows, objects=objects)
+        if args.postgres and args.postgres_schema:  # kept, like --store-path
+            import sqlalchemy as sa
+
+            admin = sa.create_engine(args.postgres)
+            with admin.begin() as conn:
+                conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {args.postgres_schema}"))
+            admin.dispose()
+            options = {"connect_args": {"options": f"-csearch_path={args.postgres_schema}"}}
+            bench_store(args.postgres, args.store_edges, "PostgreSQL", options, rows=rows, objects=objects)
+        elif args.postgres:
             with postgres_schema(args.postgres) as options:
-                bench_store(args.postgres, args.store_edges, "PostgreSQL", options)
+                bench_store(args.postgres, args.store_edges, "PostgreSQL", options, rows=rows, objects=objects)
     if "ppr" not in args.skip:
         bench_ppr(args)
 
