@@ -33,7 +33,13 @@ from common import machine
 
 from cordon.domain import InteractionKind
 from cordon.feeds.signup import SignupDetector, review_threshold
-from cordon.graph.evasion import DEFAULT_WEIGHTS, SIGNUP_WEIGHTS, ReturningAccountLinker, handle_key, profile_from_posts
+from cordon.graph.evasion import (
+    DEFAULT_WEIGHTS,
+    SIGNUP_WEIGHTS,
+    ReturningAccountLinker,
+    handle_key,
+    profile_from_posts,
+)
 from cordon.policy import default_policy
 from cordon.scenario import ScenarioConfig, generate
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from casekit import ALICE, LIAISON, P, Clock, open_case
+from casekit import ALICE, LIAISON, Clock, P, open_case
 from typer.testing import CliRunner
 
 from cordon.cases.maintenance import maintain

@@ -127,7 +127,12 @@ def test_sign_up_weights_flag_more_returners_than_the_timeline_model(world):
     """At sign-up there is no writing to go on: the model learned on pairs cut to the sign-up
     view (SIGNUP_WEIGHTS) must flag more of the returners' profiles than the one learned on
     whole timelines, or it has no reason to exist."""
-    from cordon.graph.evasion import DEFAULT_WEIGHTS, SIGNUP_WEIGHTS, ReturningAccountLinker, profile_from_posts
+    from cordon.graph.evasion import (
+        DEFAULT_WEIGHTS,
+        SIGNUP_WEIGHTS,
+        ReturningAccountLinker,
+        profile_from_posts,
+    )
 
     scenario, detector = world
     by_id = {a.id: a for a in scenario.accounts}

@@ -9,7 +9,16 @@ import pytest
 from test_delivery import _run, _worker
 
 from cordon.cases.workflow import CaseService
-from cordon.domain import Account, AccountStatus, Actor, CaseState, EventName, ModerationEvent, Role, SubjectRef
+from cordon.domain import (
+    Account,
+    AccountStatus,
+    Actor,
+    CaseState,
+    EventName,
+    ModerationEvent,
+    Role,
+    SubjectRef,
+)
 from cordon.enforce import Executor
 
 DECIDED_AT = datetime(2015, 6, 1, tzinfo=UTC)

@@ -27,7 +27,15 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from cordon.domain import Account, AccountStatus, Evidence, Interaction, InteractionKind, Post, SubjectRef
+from cordon.domain import (
+    Account,
+    AccountStatus,
+    Evidence,
+    Interaction,
+    InteractionKind,
+    Post,
+    SubjectRef,
+)
 from cordon.errors import PolicyError
 from cordon.graph.evasion import (
     SIGNUP_WEIGHTS,

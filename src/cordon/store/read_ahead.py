@@ -38,7 +38,7 @@ def read_ahead(items: Iterator[T], depth: int = 1) -> Iterator[T]:
                 if stop.is_set():
                     return
             slots.put((_DONE, None))
-        except BaseException as exc:  # handed to the consumer, which raises it
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
             slots.put((_DONE, exc))
         finally:
             close = getattr(items, "close", None)

@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import make_url
 
+from cordon.cases.state import fold_cases
 from cordon.domain import (
     Account,
     AccountRisk,
@@ -47,11 +48,9 @@ from cordon.domain import (
     SubjectKind,
     SubjectRef,
 )
-from cordon.cases.state import fold_cases
 from cordon.domain.cases import Case, CaseQuery
 from cordon.errors import StoreError
 from cordon.store import audit, case_status, codec
-from cordon.store.read_ahead import read_ahead
 from cordon.store.base import (
     KIND_CODES,
     ConsoleSession,
@@ -63,6 +62,7 @@ from cordon.store.base import (
 )
 from cordon.store.bulk import writer_for
 from cordon.store.migrate import upgrade
+from cordon.store.read_ahead import read_ahead
 from cordon.store.schema import (
     account_risk,
     accounts,

@@ -168,7 +168,7 @@ class Worker:
     def _maintain(self) -> None:
         try:
             done = self.assessor.maintain()
-        except Exception as exc:  # the store is down, say: the next round tries again
+        except Exception as exc:  # noqa: BLE001 - the store is down, say: the next round tries again
             self.metrics.errors.inc()
             log.warning("housekeeping failed, trying again in %.0f s: %s", self.maintain_every, exc)
             return
