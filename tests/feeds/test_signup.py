@@ -127,25 +127,14 @@ def test_sign_up_weights_flag_more_returners_than_the_timeline_model(world):
     """At sign-up there is no writing to go on: the model learned on pairs cut to the sign-up
     view (SIGNUP_WEIGHTS) must flag more of the returners' profiles than the one learned on
     whole timelines, or it has no reason to exist."""
-    from cordon.graph.evasion import (
-        DEFAULT_WEIGHTS,
-        SIGNUP_WEIGHTS,
-        ReturningAccountLinker,
-        profile_from_posts,
-    )
+    from cordon.graph.evasion import DEFAULT_WEIGHTS, SIGNUP_WEIGHTS, ReturningAccountLinker
+    from cordon.graph.evasion_data import scenario_task
 
     scenario, detector = world
     by_id = {a.id: a for a in scenario.accounts}
     returners = [fresh(by_id[i]) for i in scenario.truth.returning_of
                  if by_id[i].status is not AccountStatus.SUSPENDED]
-    posts, follows = defaultdict(list), defaultdict(list)
-    for p in scenario.posts:
-        posts[p.author_id].append(p)
-    for e in scenario.interactions:
-        if e.kind is InteractionKind.FOLLOW:
-            follows[e.source_id].append(e)
-    suspended = [profile_from_posts(by_id[i], posts[i], follows[i], suspended_at=datetime.fromisoformat(t))
-                 for i, t in scenario.truth.suspended_at.items()]
+    suspended = scenario_task(scenario).suspended
     both = [SignupDetector(ReturningAccountLinker(weights=w, top_k=1), threshold=detector.threshold).fit(suspended)
             for w in (SIGNUP_WEIGHTS, DEFAULT_WEIGHTS)]
     ours, theirs = (sum(d.flagged(s) for s in d.score_many([(a, ()) for a in returners])) for d in both)
