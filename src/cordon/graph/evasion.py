@@ -682,7 +682,7 @@ FEATURES = (
 )
 
 #: Learned by learn_weights (see the module docstring); "bias" is the intercept. Relearned on
-#: 2026-11-28 (``benchmarks/link_accounts.py --learn``, seeds 101 and 102 plus the real tuning
+#: 2026-11-29 (``benchmarks/link_accounts.py --learn``, seeds 101 and 102 plus the real tuning
 #: third, as before) once the scenario gave its writers habits that returners keep
 #: (scenario/style.py). Before, a renamed returner's wording, hours and hashtags were drawn
 #: anew, so scenario pairs taught that writing style says little: text fell 2.4 -> 1.3. Now

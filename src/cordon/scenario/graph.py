@@ -226,8 +226,8 @@ class FollowSampler:
             extra_src.append(np.full(len(again), r, dtype=np.int64))
             extra_dst.append(again)
         e_src, e_dst = np.concatenate(extra_src), np.concatenate(extra_dst)
-        known = np.isin(e_src * self.n + e_dst, src * self.n + dst)
-        e_src, e_dst = e_src[~known & (e_src != e_dst)], e_dst[~known & (e_src != e_dst)]
+        new = ~np.isin(e_src * self.n + e_dst, src * self.n + dst) & (e_src != e_dst)
+        e_src, e_dst = e_src[new], e_dst[new]
         e_src, e_dst, e_ts = self._timed(e_src, e_dst, rng, refollow=True)
         order = np.argsort(np.concatenate([src, e_src]) * self.n + np.concatenate([dst, e_dst]))
         return (
@@ -242,8 +242,13 @@ class FollowSampler:
             self._is_original = np.zeros(self.n, dtype=bool)
             self._is_original[self.original[self.original >= 0]] = True
         pick = self._is_original[src] & ~self.broadcaster[dst]
-        for i in np.unique(src[pick]).tolist():
-            self._kept[i] = dst[pick][src[pick] == i]
+        order = np.argsort(src[pick], kind="stable")  # each original's follows in drawn order
+        s, d = src[pick][order], dst[pick][order]
+        if not len(s):
+            return
+        ids, starts = np.unique(s, return_index=True)
+        for i, follows in zip(ids.tolist(), np.split(d, starts[1:]), strict=True):
+            self._kept[i] = follows
 
     def _drawn(self, chunk: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The chunk's follows as drawn before returners kept their originals' (stream FOLLOWS)."""
