@@ -665,8 +665,8 @@ class SqlStore(Store):
 
             # SQLite aggregates the next chunk (without the GIL) while this one is decoded, when
             # there is more than one (10M edges: 0.63M -> 0.74M edges/s, A/B in one process)
-            # and the connection may be used from another thread (a
-            # file; the driver ties an in-memory database to its thread).
+            # and the connection may be used from another thread (a file: the driver ties an
+            # in-memory database to the thread that opened it).
             several = sum(c for _, c in counts) > _SQLITE_CHUNK
             on_file = self._engine.url.database not in (None, "", ":memory:")
             for plat, where, params, (m, src, dst, flags, times) in (
@@ -726,9 +726,11 @@ class SqlStore(Store):
                         if blocks <= _PG_CHUNK_BLOCKS or start >= blocks:
                             return
 
-                # The server aggregates the next chunk while this one is decoded: at 10M edges,
-                # 0.91M -> 1.06M edges/s, interleaved A/B in one process (docs/benchmarks.md).
-                for where, params, rows in read_ahead(chunks()):
+                # The server aggregates the next chunk while this one is decoded, when there is
+                # more than one: at 10M edges, 0.91M -> 1.06M edges/s, interleaved A/B in one
+                # process (docs/benchmarks.md).
+                several = blocks > _PG_CHUNK_BLOCKS
+                for where, params, rows in read_ahead(chunks()) if several else chunks():
                     for plat, m, src, dst, flags, times, weights in rows:
                         micros = np.frombuffer(times, ">i8").astype(np.int64)
                         unknown = (micros == _INT64_MAX) | (micros == -_INT64_MAX - 1)  # NULL, ±infinity
