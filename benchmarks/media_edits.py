@@ -5,8 +5,10 @@
 
 The listed image is the original; the index holds its plain PDQ hash, as a shared list
 would. Each edit is built with PIL from real photos. "plain" looks up the edited copy's own
-PDQ hash; "query" looks up query_hashes() (the 8 dihedral hashes plus the bar/border/crop
-variants). A match is a distance <= 31.
+PDQ hash; "query" looks up query_set().exact (the 8 dihedral hashes plus the bar/border/crop
+variants) at distance <= 31; "+guess" adds query_set().guessed, the variants that guess what
+an edit hid, matched by the relaxed rule of signals/media/guesses.py (the index's
+search_masked, as `cordon match` does).
 
 Two sets of photos, reported apart:
 - TUNING: the 9 distinct photos of ../shared/data/pdq_test_vectors. The query-side
@@ -49,7 +51,9 @@ from sklearn.datasets import load_sample_images  # project dependency: so do its
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine
 
-from cordon.signals.media import MIN_QUALITY, hash_image, load_image, query_hashes
+from cordon.signals.media import MIN_QUALITY, hash_image, load_image, query_set
+from cordon.signals.media.guesses import GUESS_MAX_SURE, GUESS_RADIUS
+from cordon.signals.media.index import LinearPdqIndex, parse_pdq_hex
 
 VECTORS = Path(__file__).resolve().parents[2] / "shared" / "data" / "pdq_test_vectors"
 RADIUS = 31
@@ -366,6 +370,40 @@ def min_distance(queries: list[str], index: np.ndarray) -> np.ndarray:
     return _POP[q[:, None, :] ^ index[None, :, :]].sum(axis=2).min(axis=0)
 
 
+def guess_hits(guessed: list, index: LinearPdqIndex) -> np.ndarray:
+    """Per index row, whether any guessed query matches it by the relaxed rule."""
+    hit = np.zeros(len(index), dtype=bool)
+    if guessed:
+        found = index.search_masked(
+            parse_pdq_hex([g.hex for g in guessed]),
+            parse_pdq_hex([g.sure for g in guessed]),
+            GUESS_RADIUS,
+            GUESS_MAX_SURE,
+        )
+        hit[found.item] = True
+    return hit
+
+
+def fewest_sure(guessed: list, index: LinearPdqIndex, hexes: list[str], other: np.ndarray) -> int:
+    """The fewest differing sure bits of any guessed query against a row of ``other`` within
+    the guess radius (256 when none is that near): how close unrelated pairs come to the rule."""
+    if not guessed:
+        return 256
+    found = index.search_masked(
+        parse_pdq_hex([g.hex for g in guessed]),
+        parse_pdq_hex([g.sure for g in guessed]),
+        GUESS_RADIUS,
+        256,
+    )
+    best = 256
+    for q, item in zip(found.query.tolist(), found.item.tolist(), strict=True):
+        if other[item]:
+            g = guessed[q]
+            diff = (int(g.hex, 16) ^ int(hexes[item], 16)) & int(g.sure, 16)
+            best = min(best, diff.bit_count())
+    return best
+
+
 def listed_windows(im: Image.Image) -> list[Image.Image]:
     """Two 70% windows of an unrelated image, listed beside it (see the module docstring)."""
     w, h = im.size
@@ -408,27 +446,38 @@ def main() -> None:
         ", ".join(f"{name} photos: {len(photos)}" for name, photos in measured.items())
         + ("" if _skimage_data() else " (scikit-image not installed: its photos are left out)")
     )
-    header = (f" {'n':>4s} {name + ' plain':>13s} {name + ' query':>13s}" for name in measured)
+    header = (
+        f" {'n':>4s} {name + ' plain':>13s} {name + ' query':>13s} {name + ' +guess':>14s}"
+        for name in measured
+    )
     print(f"{'edit':44s}" + "".join(header))
     for kind, fns in kinds.items():
         cells = []
         for photos in measured.values():
-            plain_hits = query_hits = n = 0
+            plain_hits = query_hits = guessed_hits = n = 0
             for rel, im in photos.items():
-                target = bits([hash_image(im).hex])
+                listed = hash_image(im).hex
+                target = bits([listed])
+                target_index = LinearPdqIndex(parse_pdq_hex([listed]))
                 for fn in fns:
                     edited = fn(im)
                     plain = hash_image(edited)
-                    qs = query_hashes(edited)
+                    qset = query_set(edited)
+                    qs = qset.exact
                     counts.append(len(qs))
-                    edited_queries.append((group_of(rel.split("#")[0]), qs))
+                    edited_queries.append((group_of(rel.split("#")[0]), qset))
                     n += 1
                     plain_hits += (
                         plain.quality >= MIN_QUALITY
                         and min_distance([plain.hex], target)[0] <= RADIUS
                     )
-                    query_hits += min_distance(qs, target)[0] <= RADIUS
-            cells.append(f"{n:4d} {plain_hits / max(n, 1):13.0%} {query_hits / max(n, 1):13.0%}")
+                    exact_hit = min_distance(qs, target)[0] <= RADIUS
+                    query_hits += exact_hit
+                    guessed_hits += exact_hit or guess_hits(qset.guessed, target_index)[0]
+            cells.append(
+                f"{n:4d} {plain_hits / max(n, 1):13.0%} {query_hits / max(n, 1):13.0%}"
+                f" {guessed_hits / max(n, 1):14.0%}"
+            )
         print(f"{kind:44s} " + " ".join(cells), flush=True)
 
     # ---- cost: query hashes and time per photo (unedited), all measured photos
@@ -436,7 +485,7 @@ def main() -> None:
     for photos in measured.values():
         for im in photos.values():
             t0 = time.perf_counter()
-            query_hashes(im)
+            query_set(im)
             per_ms.append((time.perf_counter() - t0) * 1000)
     if args.no_false_matches:
         _print_cost(counts, per_ms, began)
@@ -474,7 +523,9 @@ def main() -> None:
                 listed_hexes.append(h.hex)
     groups = np.array(listed_groups)
     index = bits(listed_hexes)
-    pairs_plain = pairs_query = pairs_edited = 0
+    guess_index = LinearPdqIndex(parse_pdq_hex(listed_hexes))
+    pairs_plain = pairs_query = pairs_edited = pairs_guess = pairs_edited_guess = 0
+    nearest = 256  # fewest sure bits apart, of unrelated pairs within the guess radius
     total_pairs = 0
     unrelated_ms = []
     for i in keep:
@@ -483,15 +534,21 @@ def main() -> None:
         total_pairs += int(other.sum())
         pairs_plain += int((min_distance([plain[i].hex], index)[other] <= RADIUS).sum())
         t0 = time.perf_counter()
-        qs = query_hashes(im)
+        qset = query_set(im)
         unrelated_ms.append((time.perf_counter() - t0) * 1000)
-        counts.append(len(qs))
-        pairs_query += int((min_distance(qs, index)[other] <= RADIUS).sum())
+        counts.append(len(qset.exact))
+        exact = min_distance(qset.exact, index) <= RADIUS
+        pairs_query += int(exact[other].sum())
+        pairs_guess += int((exact | guess_hits(qset.guessed, guess_index))[other].sum())
+        nearest = min(nearest, fewest_sure(qset.guessed, guess_index, listed_hexes, other))
     edited_pairs = 0
-    for g, qs in edited_queries:
+    for g, qset in edited_queries:
         other = groups != g
         edited_pairs += int(other.sum())
-        pairs_edited += int((min_distance(qs, index)[other] <= RADIUS).sum())
+        exact = min_distance(qset.exact, index) <= RADIUS
+        pairs_edited += int(exact[other].sum())
+        pairs_edited_guess += int((exact | guess_hits(qset.guessed, guess_index))[other].sum())
+        nearest = min(nearest, fewest_sure(qset.guessed, guess_index, listed_hexes, other))
     n_groups = len(set(groups.tolist()))
     print()
     print(
@@ -505,6 +562,15 @@ def main() -> None:
     print(
         f"false-matching pairs, edited copies (query_hashes) against other groups: "
         f"{pairs_edited} of {edited_pairs}"
+    )
+    print(f"false-matching pairs, query_set with guesses:   {pairs_guess} of {total_pairs}")
+    print(
+        f"false-matching pairs, edited copies (query_set with guesses): "
+        f"{pairs_edited_guess} of {edited_pairs}"
+    )
+    print(
+        f"nearest unrelated pair within {GUESS_RADIUS} bits: {nearest} sure bits differ "
+        f"(the rule allows {GUESS_MAX_SURE}; 256: none within {GUESS_RADIUS})"
     )
     print(
         f"query_hashes time per unrelated image: median {statistics.median(unrelated_ms):.0f} ms"

@@ -8,6 +8,20 @@ from pathlib import Path
 from test_cli import cordon, read_csv
 
 
+def _watermark(source: Path, target: Path) -> None:
+    """A solid white bar with a handle over the top 15% of the picture."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    im = Image.open(source).convert("RGB")
+    im.thumbnail((1024, 1024))
+    bar = round(im.height * 0.15)
+    draw = ImageDraw.Draw(im)
+    draw.rectangle((0, 0, im.width, bar), fill=(255, 255, 255))
+    draw.text((im.width * 0.04, bar * 0.2), "@channel_media  t.me/example", fill=(0, 0, 0),
+              font=ImageFont.load_default(size=bar // 2))
+    im.save(target)
+
+
 def test_hash_writes_pdq_quality_md5_and_skips_bad_files(shared_data: Path, tmp_path: Path):
     bridge = shared_data / "pdq_test_vectors" / "bridge-mods"
     (tmp_path / "empty.jpg").write_bytes(b"")
@@ -39,13 +53,24 @@ def test_lists_import_match_false_positive_export_remove(shared_data: Path, tmp_
 
     out = tmp_path / "matches.csv"
     inputs = [str(vectors / "reg-test-input" / "dih"), str(vectors / "reg-test-input" / "labelme-subset")]
-    result = cordon("match", *inputs, "-o", str(out), tmp_path=tmp_path)
+    marked = tmp_path / "marked" / "watermarked.png"  # matches only through a guessed infill
+    marked.parent.mkdir()
+    _watermark(vectors / "bridge-mods" / "aaa-orig.jpg", marked)
+    result = cordon("match", *inputs, str(marked.parent), "-o", str(out), tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr.decode()
     rows = read_csv(out)
-    assert list(rows[0]) == ["path", "matched", "distance", "list", "label"]
+    assert list(rows[0]) == ["path", "matched", "distance", "list", "label", "how"]
     rotated = [r for r in rows if "/dih/" in r["path"]]
-    assert len(rotated) == 8 and all(r["matched"] == listed and int(r["distance"]) <= 31 for r in rotated)
+    assert len(rotated) == 8 and all(r["matched"] == listed and int(r["distance"]) <= 31 and r["how"] == "pdq" for r in rotated)
     assert all(r["matched"] == "" for r in rows if "labelme" in r["path"])
+    (guessed,) = [r for r in rows if r["path"] == str(marked)]
+    assert guessed["matched"] == listed and 31 < int(guessed["distance"]) <= 56
+    assert guessed["how"].startswith("pdq guess infill") and "of 128 sure bits differ" in guessed["how"]
+
+    # Without the relaxed rule the watermarked copy is not found.
+    plain = tmp_path / "plain.csv"
+    assert cordon("match", str(marked.parent), "--no-guesses", "-o", str(plain), tmp_path=tmp_path).returncode == 0
+    assert [r["matched"] for r in read_csv(plain)] == [""]
 
     # The same against a list file instead of the store.
     direct = tmp_path / "direct.csv"

@@ -54,13 +54,16 @@ def hash_command(
 
 def match_command(
     inputs: Annotated[list[Path], typer.Argument(help="Image files or folders of them.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="CSV to write: path,matched,distance,list,label.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="CSV to write: path,matched,distance,list,label,how.")],
     list_files: Annotated[list[Path] | None, typer.Option("--list", help="A hash list file (repeatable); default: the store's lists.")] = None,
+    guesses: Annotated[bool, typer.Option(help="Also match the variants that guess what a bar or crop hid by the relaxed rule: a scan of the lists per image, about 30 ms a guessed hash at 10M hashes (docs/benchmarks.md).")] = True,
     store_url: Annotated[str | None, _STORE] = None,
 ) -> None:
     """Match images against hash lists: the same MD5, or PDQ within 31 bits of the image or of
-    its cropped, captioned, bordered, rotated or flipped variants (docs/media.md). One row per
-    image and matched entry, nearest first; `matched` is empty for an image nothing matched."""
+    its cropped, captioned, bordered, rotated or flipped variants, or, for a variant that
+    guesses what a bar or crop hid, within 56 bits and 16 of its 128 sure bits (docs/media.md).
+    One row per image and matched entry, plain matches first, then nearest; `how` says which
+    (md5, pdq, or "pdq guess <variant>: ..."); `matched` is empty for an image nothing matched."""
     from cordon.signals.media.signal import HashMatcher
 
     entries = _hash_entries(list_files, store_url)
@@ -71,17 +74,17 @@ def match_command(
     output.parent.mkdir(parents=True, exist_ok=True)
     with output.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["path", "matched", "distance", "list", "label"])
+        writer.writerow(["path", "matched", "distance", "list", "label", "how"])
         for path in _media_paths(inputs):
             total += 1
             try:
-                rows = _match_file(path, matcher)
+                rows = _match_file(path, matcher, guesses)
             except CordonError as exc:
                 bad += 1
                 err.print(f"skipped {exc}", highlight=False, markup=False)
                 continue
             matched += bool(rows)
-            writer.writerows(rows or [[str(path), "", "", "", ""]])
+            writer.writerows(rows or [[str(path), "", "", "", "", ""]])
     err.print(f"{matched} of {total} files matched, {bad} skipped; wrote {output}", highlight=False, markup=False)
 
 
@@ -103,22 +106,36 @@ def _hash_entries(list_files: list[Path] | None, store_url: str | None) -> list:
     return entries
 
 
-def _match_file(path: Path, matcher) -> list[list[str]]:
-    from cordon.signals.media import hash_file, load_image, query_hashes
+def _match_file(path: Path, matcher, guesses: bool) -> list[list[str]]:
+    from cordon.signals.media import hash_file, load_image, query_set
 
     hashes = hash_file(path)
-    queries = [hashes.md5]
+    found = matcher.match([hashes.md5])
     if hashes.pdq is not None:
-        queries += query_hashes(load_image(path))
-    best: dict[tuple[str, str, str], int] = {}
-    labels: dict[tuple[str, str, str], str] = {}
-    for found in matcher.match(queries):
-        for m in found:
-            key = (m.list_name, m.entry.kind, m.entry.value)
-            if m.distance < best.get(key, 257):
-                best[key], labels[key] = m.distance, m.entry.label
-    order = sorted(best, key=lambda k: (best[k], k))
-    return [[str(path), value, str(best[(name, kind, value)]), name, labels[(name, kind, value)]] for name, kind, value in order]
+        queries = query_set(load_image(path))
+        found += matcher.match(queries.exact)
+        if guesses:
+            found += matcher.match_guessed(queries.guessed)
+    # Per listed entry its best match: a plain one (MD5, or PDQ within 31) before a relaxed
+    # one of a guessed variant, then the nearest.
+    best: dict = {}
+    for m in (m for ms in found for m in ms):
+        key = (m.list_name, m.entry.kind, m.entry.value)
+        if key not in best or (m.guess is not None, m.distance) < (best[key].guess is not None, best[key].distance):
+            best[key] = m
+    order = sorted(best.values(), key=lambda m: (m.guess is not None, m.distance, m.list_name, m.entry.value))
+    return [[str(path), m.entry.value, str(m.distance), m.list_name, m.entry.label, _how(m)] for m in order]
+
+
+def _how(m) -> str:
+    from cordon.signals.media.guesses import SURE_BITS
+
+    if m.entry.kind == "md5":
+        return "md5"
+    if m.guess is None:
+        return "pdq"
+    variant, sure = m.guess
+    return f"pdq guess {variant}: {sure} of {SURE_BITS} sure bits differ"
 
 
 @lists_app.command("import")

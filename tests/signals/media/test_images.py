@@ -14,11 +14,6 @@ from cordon.errors import InputError, MediaError
 from cordon.signals.media import MediaHashes, hamming, hash_file, hash_files, hash_image, load_image
 
 
-@pytest.fixture(scope="module")
-def vectors(shared_data: Path) -> Path:
-    return shared_data / "pdq_test_vectors"
-
-
 def png_header_only(width: int, height: int) -> bytes:
     """A PNG that declares width x height but carries no pixel data."""
 

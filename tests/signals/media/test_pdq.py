@@ -20,11 +20,6 @@ from cordon.signals.media import (
 from cordon.signals.media.pdq import DIHEDRAL_NAMES
 
 
-@pytest.fixture(scope="module")
-def vectors(shared_data: Path) -> Path:
-    return shared_data / "pdq_test_vectors"
-
-
 def reference_rows(vectors: Path) -> list[dict]:
     with open(vectors / "expected" / "expected_pdq_hashes.csv", newline="") as f:
         return [r for r in csv.DictReader(f) if r["present"] == "True"]

@@ -13,7 +13,9 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 from sklearn.datasets import load_sample_images
 
-from cordon.signals.media import hamming, hash_file, hash_image, load_image, query_hashes
+from cordon.domain.lists import ListEntry
+from cordon.signals.media import hamming, hash_file, hash_image, load_image, query_hashes, query_set
+from cordon.signals.media.signal import HashMatcher
 from cordon.signals.media.variants import (
     CROP_PADS,
     FILLS,
@@ -29,11 +31,6 @@ from cordon.signals.media.variants import (
 )
 
 RADIUS = 31
-
-
-@pytest.fixture(scope="module")
-def vectors(shared_data: Path) -> Path:
-    return shared_data / "pdq_test_vectors"
 
 
 @pytest.fixture(scope="module")
@@ -193,17 +190,22 @@ def test_translucent_band_is_found_and_unblended(bridge: Image.Image) -> None:
         assert hamming(hash_image(restored).hex, listed) < hamming(hash_image(marked).hex, listed)
 
 
-def _recall(photos: list[Image.Image], edits) -> tuple[int, int, int]:
-    """(n, plain hits, query-side hits) of edited copies against each photo's plain hash."""
-    n = plain = query = 0
+def _recall(photos: list[Image.Image], edits) -> tuple[int, int, int, int]:
+    """(n, plain hits, query-side hits at radius 31, hits with guesses too) of edited copies
+    against each photo's plain hash."""
+    n = plain = query = guessed = 0
     for im in photos:
         listed = hash_image(im).hex
+        matcher = HashMatcher([("list", ListEntry("pdq", listed))])
         for edit in edits:
             edited = edit(im)
+            queries = query_set(edited)
             n += 1
             plain += hamming(hash_image(edited).hex, listed) <= RADIUS
-            query += best(edited, listed) <= RADIUS
-    return n, plain, query
+            exact = min(hamming(q, listed) for q in queries.exact) <= RADIUS
+            query += exact
+            guessed += exact or any(matcher.match_guessed(queries.guessed))
+    return n, plain, query, guessed
 
 
 # Edit kind -> (edits, floor): the held-out hits the query side must reach over the 3 photos,
@@ -270,28 +272,26 @@ HELDOUT_FLOORS = {
 @pytest.mark.parametrize("kind", list(HELDOUT_FLOORS))
 def test_heldout_recall_floor(heldout: list[Image.Image], kind: str) -> None:
     edits, floor = HELDOUT_FLOORS[kind]
-    n, plain, query = _recall(heldout, edits)
+    n, plain, query, guessed = _recall(heldout, edits)
     assert query >= floor, (
         f"{kind}: {query}/{n} held-out copies matched, floor {floor} (plain PDQ {plain})"
     )
     assert query >= plain  # the plain hash is among the query hashes
+    # With the relaxed rule for guessed variants (signals/media/guesses.py): never fewer, and
+    # on the edits that hide the most, more (held-out hits when set: crop 5% per side 3/3,
+    # asymmetric 10/12, solid bar 15% 9/9; at radius 31 alone 2/3, 9/12, 7/9).
+    assert guessed >= max(query, GUESS_FLOORS.get(kind, 0)), (
+        f"{kind}: {guessed}/{n} held-out copies matched with guesses (at radius 31 alone {query})"
+    )
 
 
-def test_variants_add_no_false_matches(vectors: Path) -> None:
+GUESS_FLOORS = {"crop 5% per side": 3, "asymmetric crop 0-5%": 9, "solid bar 15%": 8}
+
+
+def test_variants_add_no_false_matches(distinct_pictures: dict[str, Path]) -> None:
     """Every distinct picture in the test vectors, queried with all its variants, against
     every other picture's plain hash."""
-    files = {
-        "bridge": vectors / "bridge-mods" / "aaa-orig.jpg",
-        "exif": vectors / "reg-test-input" / "exif-rotn" / "exif-rotn-1.jpg",
-        "coaster": vectors / "misc-images" / "c.png",
-        "wee": vectors / "misc-images" / "wee.jpg",
-        "rgb": vectors / "pytx-resources" / "rgb.jpeg",
-        "la": vectors / "pytx-resources" / "LA.png",
-        **{
-            n: vectors / "reg-test-input" / "labelme-subset" / f"{n}.jpg"
-            for n in ("q0122", "q0291", "q0746", "q1050", "q2821")
-        },
-    }
+    files = distinct_pictures
     listed = {k: hash_file(p).pdq.hex for k, p in files.items()}
     for name, path in files.items():
         queries = query_hashes(Image.open(path))

@@ -11,11 +11,19 @@ from pathlib import Path
 from PIL import Image
 
 from cordon.errors import MediaError
+from cordon.signals.media.guesses import GuessedHash, sure_mask
 from cordon.signals.media.images import load_image
-from cordon.signals.media.pdq import HASH_SIDE, MIN_QUALITY, PdqHash, hash_dihedral, hash_image
-from cordon.signals.media.variants import candidates
+from cordon.signals.media.pdq import (
+    HASH_SIDE,
+    MIN_QUALITY,
+    PdqHash,
+    hash_dihedral,
+    hash_image,
+    hash_with_margins,
+)
+from cordon.signals.media.variants import candidates, is_guess
 
-__all__ = ["MediaHashes", "hash_file", "hash_files", "query_hashes"]
+__all__ = ["MediaHashes", "QueryHashes", "hash_file", "hash_files", "query_hashes", "query_set"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,16 +60,39 @@ def hash_files(paths: Iterable[str | Path]) -> Iterator[MediaHashes | MediaError
             yield exc
 
 
-def query_hashes(image: Image.Image) -> list[str]:
-    """The PDQ hashes (hex) to look up for one query image, at radius 31: the image and its
-    7 rotations/flips, then the variants.candidates that undo bars, borders, translucent
-    bands and crops (41 for a photo without bars: 8 + 31 paddings + 2 extra fills;
-    measured figures in docs/media.md).
+@dataclass(frozen=True, slots=True)
+class QueryHashes:
+    """What to look up for one query image: ``exact`` at radius 31 (every usable hash, the
+    guessed ones included), ``guessed`` with the relaxed rule too."""
+
+    exact: list[str]
+    guessed: list[GuessedHash]
+
+
+def query_set(image: Image.Image) -> QueryHashes:
+    """The hashes to look up for one query image: the image and its 7 rotations/flips, then
+    the variants.candidates that undo bars, borders, translucent bands and crops (41 for a
+    photo without bars: 8 + 31 paddings + 2 extra fills; measured figures in docs/media.md).
     Deduplicated, in that order, quality >= MIN_QUALITY only (empty for a flat image)."""
     seen: dict[str, None] = {}
+    guessed: dict[str, GuessedHash] = {}
     for name, variant in candidates(image):
-        hashes = hash_dihedral(variant) if name == "original" else [hash_image(variant)]
+        if name == "original":
+            hashes = hash_dihedral(variant)
+        elif is_guess(name):
+            h, margins = hash_with_margins(variant)
+            if h.quality >= MIN_QUALITY:
+                guessed.setdefault(h.hex, GuessedHash(h.hex, sure_mask(margins), name))
+            hashes = [h]
+        else:
+            hashes = [hash_image(variant)]
         for h in hashes:
             if h.quality >= MIN_QUALITY:
                 seen.setdefault(h.hex, None)
-    return list(seen)
+    return QueryHashes(list(seen), list(guessed.values()))
+
+
+def query_hashes(image: Image.Image) -> list[str]:
+    """The PDQ hashes (hex) to look up for one query image at radius 31: query_set's
+    ``exact`` list."""
+    return query_set(image).exact

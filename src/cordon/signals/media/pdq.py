@@ -24,9 +24,11 @@ __all__ = [
     "HASH_SIDE",
     "MIN_QUALITY",
     "PdqHash",
+    "bits_to_hex",
     "hamming",
     "hash_dihedral",
     "hash_image",
+    "hash_with_margins",
 ]
 
 #: PDQ's own advice: hashes of quality below 50 (flat or featureless images) match too
@@ -72,7 +74,8 @@ def hamming(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
-def _bits_to_hex(bits: np.ndarray) -> str:
+def bits_to_hex(bits: np.ndarray) -> str:
+    """256 bits (0/1, bit 0 first) as 64 hex digits, bit 0 the first digit's high bit."""
     nibbles = np.asarray(bits, dtype=np.uint8).reshape(64, 4) @ _NIBBLE_WEIGHTS
     return "".join("0123456789abcdef"[n] for n in nibbles)
 
@@ -90,7 +93,7 @@ def _pixels(image: Image.Image) -> np.ndarray:
 def hash_image(image: Image.Image) -> PdqHash:
     """PDQ hash and quality of a PIL image (any mode, any size; the image is not changed)."""
     bits, quality = pdqhash.compute(_pixels(image))
-    return PdqHash(_bits_to_hex(bits), int(quality))
+    return PdqHash(bits_to_hex(bits), int(quality))
 
 
 def hash_dihedral(image: Image.Image) -> list[PdqHash]:
@@ -98,4 +101,13 @@ def hash_dihedral(image: Image.Image) -> list[PdqHash]:
     computed in one pass from the DCT, so a rotated or mirrored copy of a listed image
     matches one of them. All eight share the image's quality."""
     hashes, quality = pdqhash.compute_dihedral(_pixels(image))
-    return [PdqHash(_bits_to_hex(bits), int(quality)) for bits in hashes]
+    return [PdqHash(bits_to_hex(bits), int(quality)) for bits in hashes]
+
+
+def hash_with_margins(image: Image.Image) -> tuple[PdqHash, np.ndarray]:
+    """PDQ hash and quality of a PIL image, as hash_image, and each bit's margin: how far the
+    DCT coefficient that sets it lies from the median it is compared with. A bit with a wide
+    margin survives a small change to the picture; one near the median flips (guesses.py)."""
+    coefficients, quality = pdqhash.compute_float(_pixels(image))
+    median = np.median(coefficients)
+    return PdqHash(bits_to_hex(coefficients > median), int(quality)), np.abs(coefficients - median)

@@ -14,7 +14,8 @@ from typing import ClassVar
 from cordon.domain import Evidence, SubjectKind, SubjectRef
 from cordon.domain.lists import ListEntry
 from cordon.signals.base import Score, Signal
-from cordon.signals.media.index import DEFAULT_RADIUS, Md5Index, build_pdq_index
+from cordon.signals.media.guesses import GUESS_MAX_SURE, GUESS_RADIUS, GuessedHash
+from cordon.signals.media.index import DEFAULT_RADIUS, Md5Index, build_pdq_index, parse_pdq_hex
 
 PDQ_HEX = 64
 MD5_HEX = 32
@@ -35,6 +36,9 @@ class HashMatch:
     list_name: str
     entry: ListEntry
     distance: int  # Hamming bits for PDQ, 0 for MD5
+    #: For a guessed query (guesses.GuessedHash) matched by the relaxed rule: its variant's
+    #: name and how many of its sure bits differ. None for a match within the plain radius.
+    guess: tuple[str, int] | None = None
 
 
 class HashMatcher:
@@ -71,6 +75,25 @@ class HashMatcher:
             for q, item, distance in zip(hits.query.tolist(), hits.item.tolist(), hits.distance.tolist(), strict=True):
                 list_name, entry = entries[item]
                 out[rows[q]].append(HashMatch(norm[rows[q]], list_name, entry, int(distance)))
+        return out
+
+
+    def match_guessed(self, guesses: Sequence[GuessedHash]) -> list[list[HashMatch]]:
+        """For each guessed query hash, the PDQ entries it matches by the relaxed rule of
+        guesses.py (within GUESS_RADIUS and at most GUESS_MAX_SURE sure bits apart), nearest
+        first. One scan of the list for the whole batch."""
+        out: list[list[HashMatch]] = [[] for _ in guesses]
+        if self._pdq_index is None or not guesses:
+            return out
+        hits = self._pdq_index.search_masked(
+            parse_pdq_hex([g.hex for g in guesses]), parse_pdq_hex([g.sure for g in guesses]),
+            GUESS_RADIUS, GUESS_MAX_SURE,
+        )
+        for q, item, distance in zip(hits.query.tolist(), hits.item.tolist(), hits.distance.tolist(), strict=True):
+            g = guesses[q]
+            list_name, entry = self._pdq[item]
+            sure = ((int(g.hex, 16) ^ int(entry.value, 16)) & int(g.sure, 16)).bit_count()
+            out[q].append(HashMatch(g.hex, list_name, entry, int(distance), (g.variant, sure)))
         return out
 
 

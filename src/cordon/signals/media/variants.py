@@ -32,6 +32,7 @@ __all__ = [
     "find_bars",
     "find_blends",
     "infill_bars",
+    "is_guess",
     "repad",
     "strip_bars",
     "unblend",
@@ -461,6 +462,27 @@ def repad(
     return Image.fromarray(_extend(np.asarray(image), pad, fill, blurs))
 
 
+def _pad_name(pads: tuple[float, ...], fill: str = "edge") -> str:
+    prefix = "pad" if fill == "edge" else f"pad-{fill}"
+    return f"{prefix}:" + ",".join(f"{p:g}" for p in pads)
+
+
+#: The deepest crop re-padding (5% all round), in each fill it is tried with.
+_DEEPEST_PAD = (3, 3, 3, 3)
+_GUESSED_PADS = frozenset(
+    _pad_name(tuple(u * _PAD_STEP for u in _DEEPEST_PAD), fill)
+    for fill in ("edge", *(fill for units, fill in _EXTRA_FILL_UNITS if units == _DEEPEST_PAD))
+)
+
+
+def is_guess(name: str) -> bool:
+    """True for a candidate whose picture is partly a guess at what an edit hid: infilled
+    bars, undone translucent bands and the deepest crop re-padding. These are matched with
+    the relaxed rule of guesses.py as well; the other paddings guess less and are many (each
+    relaxed lookup is a scan of the list, and relaxing all of them made false matches)."""
+    return name.startswith(("infill", "unblend")) or name in _GUESSED_PADS
+
+
 def candidates(image: Image.Image) -> Iterator[tuple[str, Image.Image]]:
     """Named candidate images for the query side, the unedited working copy first.
 
@@ -492,6 +514,6 @@ def candidates(image: Image.Image) -> Iterator[tuple[str, Image.Image]]:
     for blend in find_blends(work):
         yield f"unblend:{blend.side}", unblend(work, blend)
     for pads in CROP_PADS:
-        yield "pad:" + ",".join(f"{p:g}" for p in pads), repad(work, *pads)
+        yield _pad_name(pads), repad(work, *pads)
     for pads, fill in _EXTRA_FILL_PADS:
-        yield f"pad-{fill}:" + ",".join(f"{p:g}" for p in pads), repad(work, *pads, fill=fill)
+        yield _pad_name(pads, fill), repad(work, *pads, fill=fill)
