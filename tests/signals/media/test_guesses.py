@@ -118,7 +118,10 @@ def test_masked_search_checks_its_arguments() -> None:
 
 def test_query_set_guesses_only_where_it_guesses(bridge: Image.Image) -> None:
     plain = query_set(bridge)
+    # The deepest paddings, in candidates' order: 5% of the right, top, left (its nearest:
+    # 5% left and 1.7% right) and bottom, 5% all round, then that in two more fills.
     assert [g.variant for g in plain.guessed] == [
+        "pad:0,0,0.05,0", "pad:0,0.05,0,0", "pad:0.05,0,0.0166667,0", "pad:0,0,0,0.05",
         "pad:0.05,0.05,0.05,0.05", "pad-smooth:0.05,0.05,0.05,0.05", "pad-decay:0.05,0.05,0.05,0.05",
     ]
     marked = query_set(watermark(bridge))
