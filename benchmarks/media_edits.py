@@ -52,7 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import machine
 
 from cordon.signals.media import MIN_QUALITY, hash_image, load_image, query_set
-from cordon.signals.media.guesses import GUESS_MAX_SURE, GUESS_RADIUS
+from cordon.signals.media.guesses import GUESS_MAX_SURE, GUESS_RADIUS, search_guessed
 from cordon.signals.media.index import LinearPdqIndex, parse_pdq_hex
 
 VECTORS = Path(__file__).resolve().parents[2] / "shared" / "data" / "pdq_test_vectors"
@@ -373,35 +373,16 @@ def min_distance(queries: list[str], index: np.ndarray) -> np.ndarray:
 def guess_hits(guessed: list, index: LinearPdqIndex) -> np.ndarray:
     """Per index row, whether any guessed query matches it by the relaxed rule."""
     hit = np.zeros(len(index), dtype=bool)
-    if guessed:
-        found = index.search_masked(
-            parse_pdq_hex([g.hex for g in guessed]),
-            parse_pdq_hex([g.sure for g in guessed]),
-            GUESS_RADIUS,
-            GUESS_MAX_SURE,
-        )
-        hit[found.item] = True
+    hit[search_guessed(index, guessed).item] = True
     return hit
 
 
 def fewest_sure(guessed: list, index: LinearPdqIndex, hexes: list[str], other: np.ndarray) -> int:
     """The fewest differing sure bits of any guessed query against a row of ``other`` within
     the guess radius (256 when none is that near): how close unrelated pairs come to the rule."""
-    if not guessed:
-        return 256
-    found = index.search_masked(
-        parse_pdq_hex([g.hex for g in guessed]),
-        parse_pdq_hex([g.sure for g in guessed]),
-        GUESS_RADIUS,
-        256,
-    )
-    best = 256
-    for q, item in zip(found.query.tolist(), found.item.tolist(), strict=True):
-        if other[item]:
-            g = guessed[q]
-            diff = (int(g.hex, 16) ^ int(hexes[item], 16)) & int(g.sure, 16)
-            best = min(best, diff.bit_count())
-    return best
+    found = search_guessed(index, guessed, max_sure=256)
+    pairs = zip(found.query.tolist(), found.item.tolist(), strict=True)
+    return min((guessed[q].sure_distance(hexes[item]) for q, item in pairs if other[item]), default=256)
 
 
 def listed_windows(im: Image.Image) -> list[Image.Image]:

@@ -25,13 +25,15 @@ once on the held-out photos (figures in docs/media.md and docs/benchmarks.md):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from cordon.signals.media.index import Hits, PdqIndex, parse_pdq_hex
 from cordon.signals.media.pdq import bits_to_hex
 
-__all__ = ["GUESS_MAX_SURE", "GUESS_RADIUS", "SURE_BITS", "GuessedHash", "sure_mask"]
+__all__ = ["GUESS_MAX_SURE", "GUESS_RADIUS", "SURE_BITS", "GuessedHash", "search_guessed", "sure_mask"]
 
 #: The whole-hash radius for a guessed query (PDQ's own threshold is 31).
 GUESS_RADIUS = 56
@@ -39,6 +41,7 @@ GUESS_RADIUS = 56
 SURE_BITS = 128
 #: At most this many of the sure bits may differ.
 GUESS_MAX_SURE = 16
+
 
 def sure_mask(margins: np.ndarray) -> str:
     """The 64-hex mask of the SURE_BITS bits with the widest margins (bit order as the hash's:
@@ -60,3 +63,17 @@ class GuessedHash:
     hex: str
     sure: str  # 64-hex mask
     variant: str  # the candidate's name, e.g. "infill-diffuse:bottom"
+
+    def sure_distance(self, other: str) -> int:
+        """How many of the sure bits differ from another 64-hex hash."""
+        return ((int(self.hex, 16) ^ int(other, 16)) & int(self.sure, 16)).bit_count()
+
+
+def search_guessed(index: PdqIndex, guesses: Sequence[GuessedHash], max_sure: int = GUESS_MAX_SURE) -> Hits:
+    """The relaxed rule on an index: every (guess, item) within GUESS_RADIUS bits and at most
+    ``max_sure`` sure bits apart, in one scan for the batch (``max_sure`` above the default
+    only to measure how near the rule unrelated pairs come)."""
+    if not guesses:
+        return Hits.empty()
+    queries = parse_pdq_hex([g.hex for g in guesses])
+    return index.search_masked(queries, parse_pdq_hex([g.sure for g in guesses]), GUESS_RADIUS, max_sure)

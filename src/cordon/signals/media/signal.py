@@ -14,8 +14,8 @@ from typing import ClassVar
 from cordon.domain import Evidence, SubjectKind, SubjectRef
 from cordon.domain.lists import ListEntry
 from cordon.signals.base import Score, Signal
-from cordon.signals.media.guesses import GUESS_MAX_SURE, GUESS_RADIUS, GuessedHash
-from cordon.signals.media.index import DEFAULT_RADIUS, Md5Index, build_pdq_index, parse_pdq_hex
+from cordon.signals.media.guesses import GuessedHash, search_guessed
+from cordon.signals.media.index import DEFAULT_RADIUS, Md5Index, build_pdq_index
 
 PDQ_HEX = 64
 MD5_HEX = 32
@@ -77,7 +77,6 @@ class HashMatcher:
                 out[rows[q]].append(HashMatch(norm[rows[q]], list_name, entry, int(distance)))
         return out
 
-
     def match_guessed(self, guesses: Sequence[GuessedHash]) -> list[list[HashMatch]]:
         """For each guessed query hash, the PDQ entries it matches by the relaxed rule of
         guesses.py (within GUESS_RADIUS and at most GUESS_MAX_SURE sure bits apart), nearest
@@ -85,15 +84,12 @@ class HashMatcher:
         out: list[list[HashMatch]] = [[] for _ in guesses]
         if self._pdq_index is None or not guesses:
             return out
-        hits = self._pdq_index.search_masked(
-            parse_pdq_hex([g.hex for g in guesses]), parse_pdq_hex([g.sure for g in guesses]),
-            GUESS_RADIUS, GUESS_MAX_SURE,
-        )
+        hits = search_guessed(self._pdq_index, guesses)
         for q, item, distance in zip(hits.query.tolist(), hits.item.tolist(), hits.distance.tolist(), strict=True):
             g = guesses[q]
             list_name, entry = self._pdq[item]
-            sure = ((int(g.hex, 16) ^ int(entry.value, 16)) & int(g.sure, 16)).bit_count()
-            out[q].append(HashMatch(g.hex, list_name, entry, int(distance), (g.variant, sure)))
+            guess = (g.variant, g.sure_distance(entry.value))
+            out[q].append(HashMatch(g.hex, list_name, entry, int(distance), guess))
         return out
 
 
